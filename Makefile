@@ -1,0 +1,63 @@
+# S-QUBED companion. `make` sets up .venv and runs every notebook on the default
+# profile; `make test` sets up .venv and runs the test suite. `make help` lists targets.
+
+PYTHON  ?= python3
+VENV    := .venv
+PY      := $(VENV)/bin/python
+PROFILE ?= default
+OUT     := output/$(PROFILE)
+SETUP   := $(VENV)/.installed
+
+# Notebooks run in numeric order; each one's sentinel (its executed copy under
+# output/<profile>/) depends on the previous one's.
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+EXECUTED  := $(patsubst notebooks/%.ipynb,$(OUT)/%.ipynb,$(NOTEBOOKS))
+
+.DEFAULT_GOAL := all
+.PHONY: all setup notebooks tiny test bench lab lock clean help
+
+all: setup notebooks ## Set up .venv, then run every notebook on the default profile (figures -> figures/)
+
+setup: $(SETUP) ## Create .venv and install the pinned requirements and the package (editable)
+
+$(SETUP): requirements.txt requirements-lock.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt -c requirements-lock.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $@
+
+notebooks: $(EXECUTED) ## Run every notebook on PROFILE (default: default) with Papermill
+
+tiny: ## Run every notebook on the tiny profile (seconds; what the tests use)
+	$(MAKE) notebooks PROFILE=tiny
+
+# One rule per notebook, chained so that stage k runs after stage k-1.
+define notebook_rule
+$(OUT)/$(notdir $(1)): $(1) $(2) $(SETUP) $(wildcard squbed_utils/*.py squbed_utils/*/*.py)
+	@mkdir -p $(OUT)
+	$(PY) -m papermill --cwd notebooks --log-level WARNING -p profile $(PROFILE) $(1) $$@.part.ipynb
+	mv $$@.part.ipynb $$@
+endef
+$(foreach i,$(shell seq 1 $(words $(NOTEBOOKS))),$(eval $(call notebook_rule,$(word $(i),$(NOTEBOOKS)),$(if $(filter 1,$(i)),,$(word $(shell expr $(i) - 1),$(EXECUTED))))))
+
+test: $(SETUP) ## Run the test suite (unit, property and notebook tests)
+	$(PY) -m pytest -n 2 -q
+
+bench: $(SETUP) ## Print speed benchmarks (vMF core, decomposition)
+	$(PY) benchmarks/run.py
+
+lab: $(SETUP) ## Open JupyterLab on notebooks/
+	$(PY) -m jupyter lab notebooks
+
+lock: $(SETUP) ## Re-resolve requirements-lock.txt from requirements.txt
+	{ echo "# Full resolved environment (pip freeze), used as constraints by 'make setup'."; \
+	  echo "# Regenerate with 'make lock' after changing requirements.txt."; \
+	  $(PY) -m pip freeze --exclude-editable | sed 's/+cpu$$//'; } > requirements-lock.txt
+
+clean: ## Remove executed notebooks and cached artefacts (keeps .venv and figures/)
+	rm -rf output artifacts
+
+help: ## List the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
