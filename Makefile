@@ -43,7 +43,7 @@ endef
 $(foreach i,$(shell seq 1 $(words $(NOTEBOOKS))),$(eval $(call notebook_rule,$(word $(i),$(NOTEBOOKS)),$(if $(filter 1,$(i)),,$(word $(shell expr $(i) - 1),$(EXECUTED))))))
 
 test: $(SETUP) ## Run the test suite (unit, property and notebook tests)
-	$(PY) -m pytest -n 2 -q
+	$(PY) -m pytest -n 2 --dist loadfile -q
 
 bench: $(SETUP) ## Print speed benchmarks (vMF core, decomposition)
 	$(PY) benchmarks/run.py

@@ -1,0 +1,198 @@
+"""The S-QUBED decomposition of a video model's predictive uncertainty.
+
+For one task (a prompt ``l``), a latent prompt generator rewrites ``l`` into
+``n`` refined prompts ``z_1..z_n``, and the video model generates ``m`` videos
+per refined prompt. With every prompt and video embedded on a unit sphere,
+S-QUBED (Mei, Shorinwa & Majumdar 2025, arXiv 2510.02571) reports
+
+* aleatoric uncertainty  ``A = h(Z | l)``: the entropy of a von Mises-Fisher
+  (vMF) distribution fitted to the ``n`` refined-prompt embeddings -- how many
+  different things the prompt could mean;
+* epistemic uncertainty  ``E = h(V | Z) = (1/n) sum_j h(V | z_j)``: the mean
+  entropy of a vMF fitted to the ``m`` video embeddings of each refined prompt
+  -- how much the model still varies once the prompt is made specific;
+* total uncertainty      ``T = A + E``, from the chain rule
+  ``h(V, Z | l) = h(Z | l) + h(V | Z, l)`` under ``l -> Z -> V``.
+
+All entropies are differential entropies in nats. On spheres of dimension
+384-512 they are large and negative (a vMF concentrates on a tiny cap of a huge
+sphere); only their order matters for calibration. ``A`` lives in the text
+embedding space and ``E`` in the video embedding space, so ``T`` adds entropies
+measured in two different spaces, exactly as the paper does.
+
+:func:`direct_total` is a check the paper did not make: the entropy of one vMF
+fitted to all ``n * m`` videos of a task pooled, i.e. ``h(V | l)`` estimated
+without the latent variable.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple, Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import vmf
+
+__all__ = ["Decomposition", "decompose", "direct_total", "decompose_tasks"]
+
+
+class Decomposition(NamedTuple):
+    """Aleatoric, epistemic and total uncertainty (nats), each of batch shape ``(...)``."""
+
+    aleatoric: np.ndarray
+    epistemic: np.ndarray
+    total: np.ndarray
+
+
+def _as_float_array(name: str, x, min_ndim: int, layout: str) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim < min_ndim:
+        raise ValueError(
+            f"{name} must have shape {layout}, got an array of shape {x.shape}"
+        )
+    return x
+
+
+def _check_pair(latent_embeddings, video_embeddings) -> tuple[np.ndarray, np.ndarray]:
+    latents = _as_float_array("latent_embeddings", latent_embeddings, 2, "(..., n, d_text)")
+    videos = _as_float_array("video_embeddings", video_embeddings, 3, "(..., n, m, d_video)")
+    n_latents, n_video_groups, m = latents.shape[-2], videos.shape[-3], videos.shape[-2]
+    if n_latents != n_video_groups:
+        raise ValueError(
+            f"latent_embeddings has n={n_latents} refined prompts but video_embeddings "
+            f"has videos for n={n_video_groups}; give one group of m videos per refined prompt"
+        )
+    if latents.shape[:-2] != videos.shape[:-3]:
+        raise ValueError(
+            f"batch shapes disagree: latent_embeddings {latents.shape[:-2]} vs "
+            f"video_embeddings {videos.shape[:-3]}"
+        )
+    if n_latents < 2:
+        raise ValueError(
+            f"need at least n=2 refined prompts per task to fit the aleatoric vMF, got n={n_latents}"
+        )
+    if m < 2:
+        raise ValueError(
+            f"need at least m=2 videos per refined prompt to fit the epistemic vMF, got m={m}"
+        )
+    return latents, videos
+
+
+def decompose(latent_embeddings, video_embeddings, *, method: str = "newton",
+              max_kappa: float = 1e7) -> Decomposition:
+    """S-QUBED aleatoric / epistemic / total uncertainty of one task or a batch.
+
+    Parameters
+    ----------
+    latent_embeddings : array_like, shape (..., n, d_text)
+        Embeddings of the ``n`` refined (latent) prompts of each task. Rows need
+        not be normalised; they are projected onto the unit sphere.
+    video_embeddings : array_like, shape (..., n, m, d_video)
+        Embeddings of the ``m`` videos generated from each refined prompt, in the
+        same order as ``latent_embeddings``.
+    method : {"newton", "banerjee"}
+        Concentration estimator, see :func:`squbed_utils.vmf.estimate_kappa`.
+    max_kappa : float
+        Cap on the concentration; a group of identical embeddings (a point
+        mass, infinite concentration) is fitted with ``max_kappa`` and a
+        :class:`~squbed_utils.vmf.DegenerateSampleWarning`.
+
+    Returns
+    -------
+    Decomposition
+        ``aleatoric = h(Z|l)``, ``epistemic = mean_j h(V|z_j)`` and
+        ``total = aleatoric + epistemic``, in nats, each of shape ``(...)``.
+
+    Raises
+    ------
+    ValueError
+        If ``n < 2`` or ``m < 2``, the two arrays disagree on ``n`` or on the
+        batch shape, or an embedding is zero, NaN or infinite.
+    """
+    latents, videos = _check_pair(latent_embeddings, video_embeddings)
+    aleatoric = vmf.sample_entropy(latents, method=method, max_kappa=max_kappa)
+    per_latent = vmf.sample_entropy(videos, method=method, max_kappa=max_kappa)
+    epistemic = per_latent.mean(axis=-1)
+    return Decomposition(aleatoric, epistemic, aleatoric + epistemic)
+
+
+def direct_total(video_embeddings, *, method: str = "newton", max_kappa: float = 1e7) -> np.ndarray:
+    """Entropy of one vMF fitted to all ``n * m`` videos of a task, pooled.
+
+    An estimate of ``h(V | l)`` that ignores the refined prompts: a check on
+    the chain-rule total of :func:`decompose`, which the paper does not make.
+
+    Parameters
+    ----------
+    video_embeddings : array_like, shape (..., n, m, d_video)
+    method, max_kappa
+        As in :func:`decompose`.
+
+    Returns
+    -------
+    ndarray, shape (...)
+        Differential entropy in nats.
+    """
+    videos = _as_float_array("video_embeddings", video_embeddings, 3, "(..., n, m, d_video)")
+    pooled = videos.reshape(videos.shape[:-3] + (-1, videos.shape[-1]))
+    return vmf.sample_entropy(pooled, method=method, max_kappa=max_kappa)
+
+
+def decompose_tasks(latent_embeddings, video_embeddings, task_ids: Sequence | None = None,
+                    *, method: str = "newton", max_kappa: float = 1e7) -> pd.DataFrame:
+    """Decompose the uncertainty of many tasks into a table.
+
+    Parameters
+    ----------
+    latent_embeddings : array_like (N, n, d_text) or sequence of N arrays (n_i, d_text)
+    video_embeddings : array_like (N, n, m, d_video) or sequence of N arrays (n_i, m_i, d_video)
+        Stacked arrays are decomposed in one vectorised call; sequences allow
+        tasks with different ``n`` or ``m`` (for example when a latent prompt
+        generator returned fewer refined prompts for one task).
+    task_ids : sequence of length N, optional
+        Defaults to ``0..N-1``.
+    method, max_kappa
+        As in :func:`decompose`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per task, indexed by ``task_id``, with columns ``aleatoric``,
+        ``epistemic``, ``total``, ``direct_total`` (nats), ``n`` and ``m``.
+    """
+    options = dict(method=method, max_kappa=max_kappa)
+    if isinstance(latent_embeddings, np.ndarray) and isinstance(video_embeddings, np.ndarray):
+        if latent_embeddings.ndim != 3 or video_embeddings.ndim != 4:
+            raise ValueError(
+                "stacked inputs must have exactly one task axis: latent_embeddings (N, n, d_text) "
+                f"and video_embeddings (N, n, m, d_video), got shapes {latent_embeddings.shape} "
+                f"and {video_embeddings.shape}"
+            )
+        parts = decompose(latent_embeddings, video_embeddings, **options)
+        n, m = video_embeddings.shape[1:3]
+        frame = pd.DataFrame(parts._asdict() | {
+            "direct_total": direct_total(video_embeddings, **options), "n": n, "m": m})
+    else:
+        if len(latent_embeddings) != len(video_embeddings):
+            raise ValueError(
+                f"got {len(latent_embeddings)} tasks of latent embeddings but "
+                f"{len(video_embeddings)} tasks of video embeddings"
+            )
+        rows = []
+        for index, (latents, videos) in enumerate(zip(latent_embeddings, video_embeddings)):
+            try:
+                parts = decompose(latents, videos, **options)
+            except ValueError as error:
+                raise ValueError(f"task {index}: {error}") from error
+            n, m = np.shape(videos)[:2]
+            rows.append({name: float(value) for name, value in parts._asdict().items()}
+                        | {"direct_total": float(direct_total(videos, **options)), "n": n, "m": m})
+        frame = pd.DataFrame.from_records(rows, columns=[*Decomposition._fields, "direct_total", "n", "m"])
+    if task_ids is not None:
+        task_ids = list(task_ids)
+        if len(task_ids) != len(frame):
+            raise ValueError(f"got {len(task_ids)} task_ids for {len(frame)} tasks")
+        frame.index = task_ids
+    frame.index.name = "task_id"
+    return frame
