@@ -10,6 +10,9 @@ vmf          von Mises-Fisher distributions on the unit sphere: stable
              log-normaliser, entropy, concentration estimators, sampling.
 uncertainty  the S-QUBED decomposition (aleatoric, epistemic, total).
 calibration  Kendall's tau, bootstrap intervals, ECE/MCE and baselines.
+world        the toy world: procedural clips, captions, tasks with known truth, checker.
+profiles     the tiny / default / paper settings shared by all notebooks.
+plots        one figure style; figures saved by name as PNG and PDF.
 """
 
 __version__ = "0.1.0"
