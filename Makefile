@@ -20,10 +20,11 @@ all: setup notebooks ## Set up .venv, then run every notebook on the default pro
 
 setup: $(SETUP) ## Create .venv and install the pinned requirements and the package (editable)
 
-$(SETUP): requirements.txt requirements-lock.txt pyproject.toml
+$(SETUP): requirements.txt requirements-lock.txt requirements-nodeps.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt -c requirements-lock.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@

@@ -9,11 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import seaborn as sns
 
 from .profiles import Profile
 
-__all__ = ["set_style", "save_figure", "PALETTE"]
+__all__ = ["set_style", "save_figure", "plot_clip_strips", "PALETTE"]
 
 # Okabe-Ito, the colour-blind-safe palette that seaborn calls "colorblind".
 PALETTE = sns.color_palette("colorblind")
@@ -39,3 +40,37 @@ def save_figure(figure: plt.Figure, name: str, profile: Profile) -> list[Path]:
     for path in paths:
         figure.savefig(path)
     return paths
+
+
+def plot_clip_strips(clips, labels, *, title: str | None = None, frame_inches: float = 0.55) -> plt.Figure:
+    """One row per clip, its frames left to right, with a text label on the left.
+
+    Parameters
+    ----------
+    clips : array_like of uint8, shape (N, T, H, W, 3)
+    labels : sequence of N str
+        Shown to the left of each row (a prompt, a caption, a task id).
+    title : str, optional
+    frame_inches : float
+        Width of one frame in the figure, in inches.
+    """
+    clips = np.asarray(clips)
+    if clips.ndim != 5 or clips.shape[-1] != 3:
+        raise ValueError(f"clips must have shape (N, T, H, W, 3), got {clips.shape}")
+    if len(labels) != len(clips):
+        raise ValueError(f"got {len(labels)} labels for {len(clips)} clips")
+    n_clips, n_frames, height, width, _ = clips.shape
+    # frames side by side with a one-pixel white gap between them
+    gap = np.full((n_clips, n_frames, height, 1, 3), 255, dtype=clips.dtype)
+    strips = np.concatenate([clips, gap], axis=3).transpose(0, 2, 1, 3, 4)
+    strips = strips.reshape(n_clips, height, n_frames * (width + 1), 3)[:, :, :-1]
+    figure, axes = plt.subplots(n_clips, 1, squeeze=False,
+                                figsize=(frame_inches * n_frames + 3.5, frame_inches * n_clips * 1.1))
+    for ax, strip, label in zip(axes[:, 0], strips, labels):
+        ax.imshow(strip, interpolation="nearest")
+        ax.set_xticks([]), ax.set_yticks([])
+        ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
+        ax.grid(False)
+    if title:
+        figure.suptitle(title)
+    return figure

@@ -69,3 +69,23 @@ def test_vmf_primer(tmp_path):
     assert "the stable one on 0%" in text
     naive_share = int(text.split("naive log(iv) is infinite on ")[1].split("%")[0])
     assert naive_share > 10
+
+
+def test_data_notebook(tmp_path):
+    import pandas as pd
+
+    from squbed_utils import world
+
+    _execute("01_data.ipynb", tmp_path, figures=[
+        "world_example_clips", "world_seed_variation", "world_training_distribution",
+        "world_task_strata", "world_task_examples"])
+    tasks = pd.read_csv(TINY.artifacts_dir / "tasks.csv")
+    world.validate_tasks(tasks)
+    assert len(tasks) == world.TASK_PROFILES["tiny"]
+    assert set(world.TRUTH_COLUMNS) <= set(tasks.columns)
+    clips = world.read_task_clips(tasks, TINY.artifacts_dir)
+    assert clips.shape == (len(tasks), 8, 32, 32, 3) and clips.dtype == "uint8"
+    # the saved table is the one make_tasks builds, and its truth is consistent with the prompts
+    expected = world.make_tasks("tiny")
+    assert tasks["prompt"].tolist() == expected["prompt"].tolist()
+    assert [world.parse_prompt(p).n_completions for p in tasks["prompt"]] == tasks["n_completions"].tolist()
