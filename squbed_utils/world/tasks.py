@@ -40,13 +40,13 @@ The ``default`` set has 11 tasks per cell (121 tasks); ``tiny`` takes the first
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ..store import save_array
 from .attributes import ATTRIBUTE_NAMES, ATTRIBUTE_VALUES, COLOURS, SHAPES, Attributes
 from .language import aleatoric_truth, caption, parse_prompt, vague_prompt
 from .render import render_batch
@@ -207,15 +207,6 @@ def validate_tasks(tasks: pd.DataFrame, required: Sequence[str] = MANIFEST_COLUM
     return tasks
 
 
-def _save_atomically(path: Path, array: np.ndarray) -> None:
-    """Write ``array`` to ``path`` (.npy) so a reader never sees a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".npy.part")
-    with os.fdopen(handle, "wb") as file:
-        np.save(file, array)
-    os.replace(temporary, path)
-
-
 def write_task_clips(
     tasks: pd.DataFrame,
     root: str | os.PathLike,
@@ -251,7 +242,7 @@ def write_task_clips(
     written = []
     for relative, clip in zip(tasks["path"], clips):
         path = root / relative
-        _save_atomically(path, clip)
+        save_array(path, clip)
         if gif_scale is not None:
             import imageio.v3 as iio  # only needed for the optional GIFs
 

@@ -1,0 +1,186 @@
+"""Artefacts on disk: atomic writes and a content-addressed, resumable array cache.
+
+Generation is the expensive stage, so every generated item (for example the
+``m`` videos of one refined prompt) is saved as soon as it exists, under a key
+computed from *everything* that determines it: the model's fingerprint, the
+prompt text, the seeds, the sizes. Consequences:
+
+* an interrupted run (``kill -9`` included) loses at most the batch in flight;
+  rerunning computes only the missing items;
+* changing any parameter changes the key, so a stale item is never reused;
+* an item shared by two configurations (say ``n = 10`` and ``n = 12`` with the
+  same first ten refined prompts) is computed once.
+
+Writes go to a temporary file in the same folder and are moved into place with
+:func:`os.replace`, which is atomic on POSIX and Windows: a reader sees the old
+file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+from tqdm.auto import tqdm
+
+__all__ = ["atomic_write", "save_array", "save_json", "fingerprint", "file_fingerprint", "ArrayStore"]
+
+Item = TypeVar("Item")
+
+
+def atomic_write(path: str | os.PathLike, write: Callable[[Any], None], *, binary: bool = True) -> Path:
+    """Create ``path`` atomically: ``write(file)`` fills a temporary file that then replaces ``path``.
+
+    Parent folders are created. If ``write`` raises, ``path`` is untouched and
+    the temporary file is removed.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb" if binary else "w") as file:
+            write(file)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def save_array(path: str | os.PathLike, array: np.ndarray) -> Path:
+    """Save ``array`` as ``.npy`` at ``path``, atomically."""
+    return atomic_write(path, lambda file: np.save(file, np.asarray(array)))
+
+
+def save_json(path: str | os.PathLike, obj: Any) -> Path:
+    """Save ``obj`` as indented JSON at ``path``, atomically."""
+    return atomic_write(path, lambda file: json.dump(obj, file, indent=2, default=_jsonable), binary=False)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (Path, os.PathLike)):
+        return os.fspath(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    if hasattr(value, "__dataclass_fields__"):
+        return {name: getattr(value, name) for name in value.__dataclass_fields__}
+    raise TypeError(f"cannot fingerprint a value of type {type(value).__name__}: {value!r}")
+
+
+def fingerprint(*parts: Any, length: int = 24) -> str:
+    """A stable hexadecimal key for JSON-like ``parts`` (dicts, lists, numbers, strings, arrays, dataclasses).
+
+    Dict keys are sorted, so ``fingerprint({"a": 1, "b": 2}) == fingerprint({"b": 2, "a": 1})``;
+    floats are written with full precision, so any change of value changes the key.
+    """
+    text = json.dumps(parts, sort_keys=True, default=_jsonable, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:length]
+
+
+def file_fingerprint(path: str | os.PathLike, length: int = 24) -> str:
+    """Key of a file's contents (for example a checkpoint), read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:length]
+
+
+class ArrayStore:
+    """A folder of NumPy arrays addressed by content keys, filled item by item.
+
+    Parameters
+    ----------
+    root : path
+        The folder; created on first write. Arrays live at ``root/<k[:2]>/<k>.npy``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> store = ArrayStore(tempfile.mkdtemp())
+    >>> squares = store.get_or_compute([2, 3], key=lambda x: fingerprint("square", x),
+    ...                                compute=lambda xs: [np.array(x * x) for x in xs])
+    >>> [int(s) for s in squares]
+    [4, 9]
+    """
+
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+
+    def path(self, key: str) -> Path:
+        """Where the array with ``key`` lives."""
+        if not key or not all(c.isalnum() or c in "-_" for c in key):
+            raise ValueError(f"store keys are non-empty strings of letters, digits, '-' or '_', got {key!r}")
+        return self.root / key[:2] / f"{key}.npy"
+
+    def __contains__(self, key: str) -> bool:
+        return self.path(key).is_file()
+
+    def load(self, key: str) -> np.ndarray:
+        """The array saved under ``key``; FileNotFoundError if there is none."""
+        path = self.path(key)
+        if not path.is_file():
+            raise FileNotFoundError(f"no cached array {key!r} at {path}")
+        return np.load(path)
+
+    def save(self, key: str, array: np.ndarray) -> Path:
+        """Save ``array`` under ``key``, atomically."""
+        return save_array(self.path(key), array)
+
+    def get_or_compute(
+        self,
+        items: Sequence[Item],
+        key: Callable[[Item], str],
+        compute: Callable[[list[Item]], Sequence[np.ndarray]],
+        *,
+        batch_size: int = 64,
+        progress: bool = False,
+        description: str = "computing",
+    ) -> list[np.ndarray]:
+        """Arrays for ``items``, computing and saving only those not stored yet.
+
+        Parameters
+        ----------
+        items : sequence
+            Inputs; ``key(item)`` must capture everything the result depends on.
+        key : callable
+            Item -> store key (use :func:`fingerprint`).
+        compute : callable
+            List of up to ``batch_size`` missing items -> one array per item, in order.
+            Each batch is saved before the next is computed.
+        batch_size : int
+        progress : bool
+            Show a tqdm bar over the missing items.
+        description : str
+            The bar's label.
+
+        Returns
+        -------
+        list of ndarray
+            One array per item, in the order of ``items``.
+        """
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        keys = [key(item) for item in items]
+        missing = list({k: item for k, item in zip(keys, items) if k not in self}.items())
+        with tqdm(total=len(missing), desc=description, disable=not progress or not missing) as bar:
+            for start in range(0, len(missing), batch_size):
+                batch = missing[start:start + batch_size]
+                results = compute([item for _, item in batch])
+                if len(results) != len(batch):
+                    raise ValueError(f"compute returned {len(results)} arrays for {len(batch)} items")
+                for (batch_key, _), result in zip(batch, results):
+                    self.save(batch_key, result)
+                bar.update(len(batch))
+        return [self.load(k) for k in keys]
+
