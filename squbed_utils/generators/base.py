@@ -1,0 +1,204 @@
+"""The interface every video generator shares: the toy diffusion model now, diffusers pipelines later.
+
+A generator maps prompts and seeds to clips::
+
+    clips = generator(prompts, seeds)        # uint8, (N, T, H, W, 3)
+
+Sampling is a pure function of (prompt, seed): each clip's initial noise comes
+from its own seed, so results can be cached per item and do not depend on
+which other prompts share the batch. A generator is saved as a folder holding
+``config.json`` (the config dataclass plus an ``architecture`` key) and its
+weights as safetensors.
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+__all__ = ["GeneratorConfig", "VideoGenerator", "check_prompts", "check_seeds", "read_config", "CONFIG_NAME"]
+
+CONFIG_NAME = "config.json"
+
+
+@dataclasses.dataclass
+class GeneratorConfig:
+    """Base of every generator config: clip geometry and the seed.
+
+    Attributes
+    ----------
+    frames : int
+        Frames per clip (T).
+    size : int
+        Frame side in pixels (H = W).
+    seed : int
+        Root seed of training (sampling is seeded per item by the caller).
+    """
+
+    frames: int = 8
+    size: int = 32
+    seed: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any], *, source: str = "config") -> GeneratorConfig:
+        """Build a config from a dict; unknown or missing keys raise a ValueError naming ``source``."""
+        names = {field.name for field in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - names)
+        if unknown:
+            raise ValueError(
+                f"{source} has keys {unknown} that {cls.__name__} does not know; it was written by another "
+                "generator or another version: retrain, or load it with the class that wrote it"
+            )
+        required = {f.name for f in dataclasses.fields(cls) if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
+        missing = sorted(required - set(values))
+        if missing:
+            raise ValueError(f"{source} lacks keys {missing} that {cls.__name__} needs")
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+
+
+def check_prompts(prompts: str | Sequence[str]) -> list[str]:
+    """Validate prompts: a list of non-empty strings (a single str is one prompt)."""
+    if isinstance(prompts, str):
+        prompts = [prompts]
+    prompts = list(prompts)
+    for i, prompt in enumerate(prompts):
+        if not isinstance(prompt, str):
+            raise ValueError(f"prompt {i} is a {type(prompt).__name__}, not a str")
+        if not prompt.strip():
+            raise ValueError(f"prompt {i} is empty; every clip needs a prompt with at least one word")
+    return prompts
+
+
+def check_seeds(seeds: int | Sequence[int] | np.ndarray, n: int) -> np.ndarray:
+    """Validate seeds: ``n`` non-negative integers (one int applies to every prompt)."""
+    array = np.asarray(seeds)
+    if array.ndim == 0:
+        array = np.full(n, array)
+    if array.shape != (n,) or not np.issubdtype(array.dtype, np.integer):
+        raise ValueError(f"seeds must be {n} integers (one per prompt), got {array.dtype} array of shape {array.shape}")
+    if np.any(array < 0):
+        raise ValueError("seeds must be non-negative integers")
+    return array.astype(np.int64)
+
+
+def read_config(path: str | os.PathLike, architecture: str) -> dict[str, Any]:
+    """Read ``path/config.json`` and check it was written by ``architecture``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder or its config.json is missing.
+    ValueError
+        If config.json is not valid JSON or names another architecture.
+    """
+    folder = Path(path)
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            f"no generator checkpoint folder at {folder}; train one first (e.g. "
+            "squbed_utils.generators.train_toy_generator) or pass the folder that save_pretrained wrote"
+        )
+    config_file = folder / CONFIG_NAME
+    if not config_file.is_file():
+        raise FileNotFoundError(f"{config_file} is missing: {folder} is not a checkpoint written by save_pretrained")
+    try:
+        values = json.loads(config_file.read_text())
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{config_file} is not valid JSON ({error}); re-save or retrain the checkpoint") from None
+    found = values.pop("architecture", None)
+    if found != architecture:
+        raise ValueError(
+            f"{config_file} describes a {found!r} model, not a {architecture!r}; load it with the class that wrote it"
+        )
+    values.pop("format_version", None)
+    return values
+
+
+class VideoGenerator(abc.ABC):
+    """A text-to-video generator: prompts and seeds in, uint8 clips out.
+
+    Subclasses set :attr:`architecture` and :attr:`config_class` and implement
+    :meth:`generate_batch`, :meth:`save_pretrained` and :meth:`from_pretrained`.
+    :meth:`__call__` validates the input, splits it into batches and stacks
+    the clips.
+    """
+
+    architecture: ClassVar[str] = "VideoGenerator"
+    config_class: ClassVar[type[GeneratorConfig]] = GeneratorConfig
+
+    def __init__(self, config: GeneratorConfig):
+        if not isinstance(config, self.config_class):
+            raise ValueError(f"{type(self).__name__} needs a {self.config_class.__name__}, got {type(config).__name__}")
+        self.config = config
+
+    @property
+    def clip_shape(self) -> tuple[int, int, int, int]:
+        """Shape of one clip: (T, H, W, 3)."""
+        return (self.config.frames, self.config.size, self.config.size, 3)
+
+    def __call__(
+        self,
+        prompts: str | Sequence[str],
+        seeds: int | Sequence[int] | np.ndarray,
+        *,
+        batch_size: int = 256,
+        progress: bool = False,
+        **sampling: Any,
+    ) -> np.ndarray:
+        """Generate one clip per (prompt, seed).
+
+        Parameters
+        ----------
+        prompts : str or sequence of str
+            Non-empty prompts, free text.
+        seeds : int or array-like of int
+            One non-negative seed per prompt (one int for all). The clip for a
+            given (prompt, seed) is the same whatever else is in the batch.
+        batch_size : int, default 256
+            Clips generated per forward pass.
+        progress : bool, default False
+            Show a tqdm progress bar over batches.
+        **sampling
+            Backend-specific sampling options (e.g. ``guidance_scale``,
+            ``num_inference_steps``); defaults come from the config.
+
+        Returns
+        -------
+        ndarray of uint8, shape (N, T, H, W, 3)
+        """
+        prompts = check_prompts(prompts)
+        seeds = check_seeds(seeds, len(prompts))
+        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        clips = np.empty((len(prompts), *self.clip_shape), np.uint8)
+        starts = range(0, len(prompts), batch_size)
+        if progress:
+            from tqdm.auto import tqdm
+
+            starts = tqdm(starts, desc=f"{type(self).__name__}", unit="batch")
+        for start in starts:
+            stop = start + batch_size
+            clips[start:stop] = self.generate_batch(prompts[start:stop], seeds[start:stop], **sampling)
+        return clips
+
+    @abc.abstractmethod
+    def generate_batch(self, prompts: list[str], seeds: np.ndarray, **sampling: Any) -> np.ndarray:
+        """Clips for one batch of validated prompts and seeds, uint8 (n, T, H, W, 3)."""
+
+    @abc.abstractmethod
+    def save_pretrained(self, path: str | os.PathLike) -> Path:
+        """Write config.json and the weights to the folder ``path``; return it."""
+
+    @classmethod
+    @abc.abstractmethod
+    def from_pretrained(cls, path: str | os.PathLike, **kwargs: Any) -> VideoGenerator:
+        """Load a generator that :meth:`save_pretrained` wrote."""

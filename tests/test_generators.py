@@ -1,0 +1,107 @@
+"""The toy latent video diffusion model: training, sampling, persistence, errors."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from squbed_utils.embedders import SentenceEmbedder
+from squbed_utils.generators import ToyVideoGenerator, VideoGenerator, toy_config, train_toy_generator
+
+PROMPTS = ["a small red circle moves to the left", "something blue", "a large green square rises", "a shape"]
+
+
+@pytest.fixture(scope="module")
+def embedder():
+    return SentenceEmbedder.from_pretrained()
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, embedder):
+    out = tmp_path_factory.mktemp("toy")
+    generator = train_toy_generator("tiny", out, progress=False, embedder=embedder)
+    return generator, out
+
+
+def test_training_writes_checkpoints_and_the_loss_falls(trained):
+    generator, out = trained
+    assert isinstance(generator, VideoGenerator)
+    for name in ("final", "undertrained"):
+        assert (out / name / "config.json").is_file() and (out / name / "model.safetensors").is_file()
+    assert not (out / "training_state.pt").exists()
+    curves = pd.read_csv(out / "training_curves.csv")
+    for phase in ("autoencoder", "denoiser"):
+        loss = curves.loc[curves["phase"] == phase, "loss"].to_numpy()
+        assert len(loss) > 10
+        assert loss[-5:].mean() < loss[:5].mean()
+
+
+def test_samples_have_the_documented_shape_and_dtype(trained):
+    generator, _ = trained
+    clips = generator(PROMPTS, seeds=[0, 1, 2, 3])
+    config = generator.config
+    assert clips.shape == (4, config.frames, config.size, config.size, 3) and clips.dtype == np.uint8
+
+
+def test_sampling_is_deterministic_and_independent_of_the_batch(trained):
+    generator, _ = trained
+    clips = generator(PROMPTS, seeds=[5, 6, 7, 8], batch_size=4)
+    np.testing.assert_array_equal(clips, generator(PROMPTS, seeds=[5, 6, 7, 8], batch_size=4))
+    alone = generator([PROMPTS[2]], seeds=[7])
+    np.testing.assert_array_equal(alone[0], clips[2])
+    shuffled = generator([PROMPTS[3], PROMPTS[2], "a golden cross", PROMPTS[0]], seeds=[8, 7, 1, 5], batch_size=3)
+    np.testing.assert_array_equal(shuffled[1], clips[2])
+    np.testing.assert_array_equal(shuffled[3], clips[0])
+    assert not np.array_equal(generator([PROMPTS[2]], seeds=[9])[0], alone[0])
+
+
+def test_save_load_round_trip_gives_identical_samples(trained, tmp_path, embedder):
+    generator, _ = trained
+    generator.save_pretrained(tmp_path / "copy")
+    loaded = ToyVideoGenerator.from_pretrained(tmp_path / "copy", embedder=embedder)
+    np.testing.assert_array_equal(loaded(PROMPTS, [3, 1, 4, 1]), generator(PROMPTS, [3, 1, 4, 1]))
+
+
+def test_resumed_training_matches_an_uninterrupted_run(trained, tmp_path, embedder):
+    _, out = trained
+    config = toy_config("tiny")
+    half = (config.ae_steps + config.denoiser_steps) // 2 + 3
+    train_toy_generator(config, tmp_path, progress=False, embedder=embedder, max_steps=half)
+    assert (tmp_path / "training_state.pt").is_file()
+    resumed = train_toy_generator(config, tmp_path, progress=False, embedder=embedder)
+    reference = ToyVideoGenerator.from_pretrained(out / "final", embedder=embedder)
+    for key, value in reference.state_dict().items():
+        np.testing.assert_array_equal(resumed.state_dict()[key].numpy(), value.numpy(), err_msg=key)
+
+
+def test_empty_prompt_is_rejected(trained):
+    generator, _ = trained
+    with pytest.raises(ValueError, match="prompt 1 is empty"):
+        generator(["a red circle", "  "], seeds=[0, 1])
+    with pytest.raises(ValueError, match="seeds must be 2 integers"):
+        generator(["a red circle", "a blue square"], seeds=[0])
+
+
+def test_missing_checkpoint_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no generator checkpoint folder"):
+        ToyVideoGenerator.from_pretrained(tmp_path / "nowhere")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(FileNotFoundError, match="config.json is missing"):
+        ToyVideoGenerator.from_pretrained(tmp_path / "empty")
+
+
+def test_checkpoint_from_another_config_is_a_clear_error(trained, tmp_path):
+    generator, out = trained
+    folder = generator.save_pretrained(tmp_path / "bad")
+    config = json.loads((folder / "config.json").read_text())
+    config["denoiser_width"] *= 2  # weights no longer fit
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ValueError, match="does not match the config"):
+        ToyVideoGenerator.from_pretrained(folder)
+    with pytest.raises(ValueError, match="trained with another config"):
+        ToyVideoGenerator.from_pretrained(out / "final", config=toy_config("default"))
+    config["architecture"] = "SomeOtherModel"
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ValueError, match="describes a 'SomeOtherModel' model"):
+        ToyVideoGenerator.from_pretrained(folder)
