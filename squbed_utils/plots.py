@@ -38,7 +38,8 @@ def save_figure(figure: plt.Figure, name: str, profile: Profile) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / f"{name}.{extension}" for extension in ("png", "pdf")]
     for path in paths:
-        figure.savefig(path)
+        # no creation date in the PDF, so an unchanged figure is an unchanged file
+        figure.savefig(path, metadata={"CreationDate": None} if path.suffix == ".pdf" else None)
     return paths
 
 

@@ -66,7 +66,8 @@ def test_save_load_round_trip_gives_identical_samples(trained, tmp_path, embedde
 def test_resumed_training_matches_an_uninterrupted_run(trained, tmp_path, embedder):
     _, out = trained
     config = toy_config("tiny")
-    half = (config.ae_steps + config.denoiser_steps) // 2 + 3
+    # stop inside the codec phase, after the autoencoder has finished
+    half = config.ae_steps + config.codec_steps // 2 + 3
     train_toy_generator(config, tmp_path, progress=False, embedder=embedder, max_steps=half)
     assert (tmp_path / "training_state.pt").is_file()
     resumed = train_toy_generator(config, tmp_path, progress=False, embedder=embedder)
@@ -105,3 +106,17 @@ def test_checkpoint_from_another_config_is_a_clear_error(trained, tmp_path):
     (folder / "config.json").write_text(json.dumps(config))
     with pytest.raises(ValueError, match="describes a 'SomeOtherModel' model"):
         ToyVideoGenerator.from_pretrained(folder)
+
+
+def test_finished_training_is_reused_and_a_changed_config_retrains(trained, embedder, monkeypatch):
+    from squbed_utils.generators import toy
+
+    _, out = trained
+    calls = []
+    monkeypatch.setattr(toy, "_training_set", lambda *args: calls.append(args) or pytest.fail("retrained"))
+    reused = train_toy_generator(toy_config("tiny"), out, progress=False, embedder=embedder)
+    reference = ToyVideoGenerator.from_pretrained(out / "final", embedder=embedder)
+    for key, value in reference.state_dict().items():
+        np.testing.assert_array_equal(reused.state_dict()[key].numpy(), value.numpy(), err_msg=key)
+    with pytest.raises(pytest.fail.Exception, match="retrained"):
+        train_toy_generator(toy_config("tiny", denoiser_lr=5e-4), out, progress=False, embedder=embedder)

@@ -89,3 +89,24 @@ def test_data_notebook(tmp_path):
     expected = world.make_tasks("tiny")
     assert tasks["prompt"].tolist() == expected["prompt"].tolist()
     assert [world.parse_prompt(p).n_completions for p in tasks["prompt"]] == tasks["n_completions"].tolist()
+
+
+def test_generation_notebook(tmp_path):
+    import pandas as pd
+
+    from squbed_utils.generators import ToyVideoGenerator, toy_config
+
+    _execute("02_generation.ipynb", tmp_path, figures=[
+        "generator_training_curves", "generator_reconstructions", "generator_samples", "generator_accuracy"])
+    model_dir = TINY.artifacts_dir / "generator"
+    for checkpoint in ("final", "undertrained"):
+        generator = ToyVideoGenerator.from_pretrained(model_dir / checkpoint, config=toy_config("tiny"))
+        clips = generator(["a red circle moves up"], [0])
+        assert clips.shape == (1, 8, 32, 32, 3) and clips.dtype == "uint8"
+    curves = pd.read_csv(model_dir / "training_curves.csv")
+    assert set(curves["phase"]) == {"autoencoder", "codec", "denoiser"}
+    assert curves["loss"].notna().all()
+    accuracy = pd.read_csv(TINY.artifacts_dir / "generator_accuracy.csv", index_col=[0, 1])
+    assert sorted(accuracy.index.get_level_values(0).unique()) == ["final", "under-trained"]
+    assert set(accuracy.index.get_level_values(1)) == {"common", "rare", "held_out"}
+    assert accuracy[["shape", "colour", "motion", "size", "all"]].stack().between(0, 1).all()

@@ -10,13 +10,23 @@ Built like the real ones (Wan, CogVideoX, LTX-Video), only tiny:
   nearly redundant, so this is ~8x cheaper per unit of learning), with the
   object's pixels weighted ``ae_object_weight`` times in the MSE (plain MSE
   ignores a few-percent object).
-* **Denoiser** (:class:`LatentDenoiser`): a residual MLP over the whole
-  normalised clip latent, conditioned through FiLM on a diffusers timestep
+* **Clip codec** (:class:`ClipCodec`): an MLP that compresses the whole
+  clip's per-frame latents (T x C x h x w = 2048 numbers at the defaults) to
+  one ``codec_dim`` vector and back, the way video VAEs compress time as well
+  as space. It is trained on the autoencoder's latents of the training clips.
+  Diffusion runs on this vector: a denoiser over the 2048-number spatial latent
+  learned far more slowly within the CPU budget.
+* **Denoiser** (:class:`LatentDenoiser`): a residual MLP over the normalised
+  clip code, conditioned through FiLM on a diffusers timestep
   embedding plus the MiniLM sentence embedding of the prompt (so any free
   text works). A learned null embedding replaces the text for
   ``cond_dropout`` of the training examples (classifier-free guidance).
 * **Schedulers**: diffusers ``DDPMScheduler`` noise for training,
-  ``DDIMScheduler`` (or ``DPMSolverMultistepScheduler``) for sampling.
+  ``DDIMScheduler`` (or ``DPMSolverMultistepScheduler``) for sampling, with a
+  cosine noise schedule and v-prediction. v-prediction matters: with the
+  cosine schedule the last training step has a cumulative alpha of 2e-9, and
+  an epsilon-predicting model's first sampling step divides by its square root,
+  which blew samples up (every attribute at 0% in our measurements).
 
 Training (:func:`train_toy_generator`) is seeded and resumable: every random
 draw of step ``k`` is derived from ``(seed, phase, k)``, so a rerun after an
@@ -46,7 +56,7 @@ __all__ = ["ToyGeneratorConfig", "ToyVideoGenerator", "FrameAutoencoder", "Laten
            "toy_config", "train_toy_generator", "accuracy_by_knowledge", "WEIGHTS_NAME"]
 
 WEIGHTS_NAME = "model.safetensors"
-_FORMAT_VERSION = 1
+_FORMAT_VERSION = 2
 _MAX_THREADS = 2
 
 
@@ -56,18 +66,25 @@ class ToyGeneratorConfig(GeneratorConfig):
 
     # autoencoder (trained on single frames of the training clips)
     latent_channels: int = 4
-    ae_width: int = 32
+    ae_width: int = 48
     ae_res_blocks: int = 2
     ae_object_weight: float = 20.0
-    ae_steps: int = 500
+    ae_steps: int = 1000
     ae_batch_size: int = 128
     ae_lr: float = 2e-3
+    # clip codec (trained on the autoencoder's latents of the training clips)
+    codec_dim: int = 128
+    codec_width: int = 512
+    codec_steps: int = 2000
+    codec_batch_size: int = 256
+    codec_lr: float = 1e-3
+    codec_noise: float = 0.05
     # denoiser
     text_dim: int = 384
     denoiser_width: int = 512
     denoiser_blocks: int = 3
-    denoiser_steps: int = 1500
-    denoiser_batch_size: int = 128
+    denoiser_steps: int = 2000
+    denoiser_batch_size: int = 256
     denoiser_lr: float = 1e-3
     cond_dropout: float = 0.1
     train_clips: int = 10000
@@ -75,10 +92,10 @@ class ToyGeneratorConfig(GeneratorConfig):
     # diffusion
     num_train_timesteps: int = 1000
     beta_schedule: str = "squaredcos_cap_v2"
-    prediction_type: str = "epsilon"
+    prediction_type: str = "v_prediction"
     sampler: str = "ddim"
-    num_inference_steps: int = 10
-    guidance_scale: float = 1.0
+    num_inference_steps: int = 20
+    guidance_scale: float = 2.0
     # bookkeeping
     undertrained_fraction: float = 0.15
     checkpoint_every: int = 250
@@ -102,7 +119,8 @@ class ToyGeneratorConfig(GeneratorConfig):
 
 #: Config presets per profile: ``tiny`` trains in seconds (tests), ``default`` is what ``make`` trains.
 PRESETS: dict[str, dict[str, Any]] = {
-    "tiny": dict(ae_width=16, ae_res_blocks=1, ae_steps=30, ae_batch_size=32, denoiser_width=64,
+    "tiny": dict(ae_width=16, ae_res_blocks=1, ae_steps=30, ae_batch_size=32, codec_dim=16, codec_width=64,
+                 codec_steps=30, codec_batch_size=32, denoiser_width=64,
                  denoiser_blocks=1, denoiser_steps=40, denoiser_batch_size=32, train_clips=256,
                  checkpoint_every=20, num_inference_steps=4),
     "default": dict(),
@@ -154,6 +172,17 @@ class FrameAutoencoder(nn.Module):
         return x.reshape(n, t, *x.shape[1:])
 
 
+class ClipCodec(nn.Module):
+    """MLP between a clip's flattened, normalised latents (N, D) and a code (N, codec_dim)."""
+
+    def __init__(self, latent_dim: int, width: int, codec_dim: int):
+        super().__init__()
+        self.encoder = nn.Sequential(nn.Linear(latent_dim, width), nn.SiLU(), nn.Linear(width, width), nn.SiLU(),
+                                     nn.Linear(width, codec_dim))
+        self.decoder = nn.Sequential(nn.Linear(codec_dim, width), nn.SiLU(), nn.Linear(width, width), nn.SiLU(),
+                                     nn.Linear(width, latent_dim))
+
+
 class _FiLMBlock(nn.Module):
     def __init__(self, width: int):
         super().__init__()
@@ -201,9 +230,6 @@ class LatentDenoiser(nn.Module):
 
 
 # --- pixels <-> tensors --------------------------------------------------------
-
-_BACKGROUND = None
-
 
 def _clips_to_tensor(clips: np.ndarray) -> torch.Tensor:
     """uint8 (N, T, S, S, 3) -> float (N, T, 3, S, S) in [-1, 1]."""
@@ -263,11 +289,13 @@ class ToyVideoGenerator(VideoGenerator):
     def __init__(self, config: ToyGeneratorConfig, embedder=None):
         super().__init__(config)
         self.autoencoder = FrameAutoencoder(config.latent_channels, config.ae_width, config.ae_res_blocks)
-        self.latent_dim = int(np.prod(config.latent_shape))
-        self.denoiser = LatentDenoiser(self.latent_dim, config.text_dim, config.denoiser_width, config.denoiser_blocks)
-        # per-channel latent normalisation, set from the training latents
+        self.codec = ClipCodec(int(np.prod(config.latent_shape)), config.codec_width, config.codec_dim)
+        self.denoiser = LatentDenoiser(config.codec_dim, config.text_dim, config.denoiser_width, config.denoiser_blocks)
+        # per-channel latent and per-dimension code normalisation, set from the training clips
         self.latent_mean = torch.zeros(config.latent_channels)
         self.latent_std = torch.ones(config.latent_channels)
+        self.code_mean = torch.zeros(config.codec_dim)
+        self.code_std = torch.ones(config.codec_dim)
         self._embedder = embedder
         self._text_cache: dict[str, torch.Tensor] = {}
         self.eval()
@@ -275,6 +303,7 @@ class ToyVideoGenerator(VideoGenerator):
     # -- pieces
     def eval(self) -> ToyVideoGenerator:
         self.autoencoder.eval()
+        self.codec.eval()
         self.denoiser.eval()
         return self
 
@@ -303,18 +332,22 @@ class ToyVideoGenerator(VideoGenerator):
         latents = z.reshape(len(z), *self.config.latent_shape)
         return latents * self.latent_std[None, None, :, None, None] + self.latent_mean[None, None, :, None, None]
 
+    def encode_codes(self, latents: torch.Tensor) -> torch.Tensor:
+        """(N, T, C, h, w) autoencoder latents -> (N, codec_dim) normalised codes (the diffusion space)."""
+        return (self.codec.encoder(self.normalise(latents)) - self.code_mean) / self.code_std
+
     def initial_noise(self, seeds: np.ndarray) -> torch.Tensor:
-        """Each item's starting noise from its own seed: (N, D)."""
-        noise = torch.empty(len(seeds), self.latent_dim)
+        """Each item's starting noise from its own seed: (N, codec_dim)."""
+        noise = torch.empty(len(seeds), self.config.codec_dim)
         for i, seed in enumerate(seeds):
-            noise[i] = torch.randn(self.latent_dim, generator=torch.Generator().manual_seed(int(seed)))
+            noise[i] = torch.randn(self.config.codec_dim, generator=torch.Generator().manual_seed(int(seed)))
         return noise
 
     # -- sampling
     @torch.no_grad()
     def sample_latents(self, text: torch.Tensor, noise: torch.Tensor, *, guidance_scale: float,
                        num_inference_steps: int, sampler: str) -> torch.Tensor:
-        """Denoise ``noise`` (N, D) conditioned on ``text`` (N, text_dim); returns normalised latents."""
+        """Denoise ``noise`` (N, codec_dim) conditioned on ``text`` (N, text_dim); returns normalised codes."""
         scheduler = _make_scheduler(self.config, sampler)
         scheduler.set_timesteps(num_inference_steps)
         x = noise * scheduler.init_noise_sigma
@@ -334,9 +367,10 @@ class ToyVideoGenerator(VideoGenerator):
         return x
 
     @torch.no_grad()
-    def decode(self, z: torch.Tensor) -> np.ndarray:
-        """Normalised latents (N, D) -> uint8 clips (N, T, S, S, 3)."""
-        return _tensor_to_clips(self.autoencoder.decode(self.denormalise(z)))
+    def decode(self, codes: torch.Tensor) -> np.ndarray:
+        """Normalised codes (N, codec_dim) -> uint8 clips (N, T, S, S, 3)."""
+        latents = self.denormalise(self.codec.decoder(codes * self.code_std + self.code_mean))
+        return _tensor_to_clips(self.autoencoder.decode(latents))
 
     @torch.no_grad()
     def generate_batch(self, prompts: list[str], seeds: np.ndarray, *, guidance_scale: float | None = None,
@@ -356,15 +390,20 @@ class ToyVideoGenerator(VideoGenerator):
             torch.set_num_threads(threads)
 
     @torch.no_grad()
-    def reconstruct(self, clips: np.ndarray) -> np.ndarray:
-        """Autoencoder round trip of uint8 clips (what the latent space can represent)."""
-        return _tensor_to_clips(self.autoencoder.decode(self.autoencoder.encode(_clips_to_tensor(clips))))
+    def reconstruct(self, clips: np.ndarray, *, through_codec: bool = True) -> np.ndarray:
+        """Round trip of uint8 clips through the autoencoder (and the codec): what the model can represent."""
+        latents = self.autoencoder.encode(_clips_to_tensor(clips))
+        if through_codec:
+            return self.decode(self.encode_codes(latents))
+        return _tensor_to_clips(self.autoencoder.decode(latents))
 
     # -- persistence
     def state_dict(self) -> dict[str, torch.Tensor]:
         state = {f"autoencoder.{k}": v for k, v in self.autoencoder.state_dict().items()}
+        state |= {f"codec.{k}": v for k, v in self.codec.state_dict().items()}
         state |= {f"denoiser.{k}": v for k, v in self.denoiser.state_dict().items()}
-        state |= {"latent_mean": self.latent_mean, "latent_std": self.latent_std}
+        state |= {"latent_mean": self.latent_mean, "latent_std": self.latent_std,
+                  "code_mean": self.code_mean, "code_std": self.code_std}
         return {k: v.detach().contiguous().clone() for k, v in state.items()}
 
     def load_state_dict(self, state: dict[str, torch.Tensor], *, source: str = "state dict") -> None:
@@ -381,17 +420,17 @@ class ToyVideoGenerator(VideoGenerator):
                 "config; load the config.json saved beside them, or retrain"
             )
         self.autoencoder.load_state_dict({k[12:]: v for k, v in state.items() if k.startswith("autoencoder.")})
+        self.codec.load_state_dict({k[6:]: v for k, v in state.items() if k.startswith("codec.")})
         self.denoiser.load_state_dict({k[9:]: v for k, v in state.items() if k.startswith("denoiser.")})
-        self.latent_mean = state["latent_mean"].clone()
-        self.latent_std = state["latent_std"].clone()
+        for name in ("latent_mean", "latent_std", "code_mean", "code_std"):
+            setattr(self, name, state[name].clone())
 
     def save_pretrained(self, path: str | os.PathLike) -> Path:
         from safetensors.torch import save_file
 
         folder = Path(path)
         folder.mkdir(parents=True, exist_ok=True)
-        config = {"architecture": self.architecture, "format_version": _FORMAT_VERSION, **self.config.to_dict()}
-        _atomic_write_text(folder / CONFIG_NAME, json.dumps(config, indent=2) + "\n")
+        _atomic_write_text(folder / CONFIG_NAME, json.dumps(_saved_config(self.config), indent=2) + "\n")
         tmp = folder / (WEIGHTS_NAME + ".part")
         save_file(self.state_dict(), str(tmp), metadata={"architecture": self.architecture})
         os.replace(tmp, folder / WEIGHTS_NAME)
@@ -435,7 +474,13 @@ class ToyVideoGenerator(VideoGenerator):
         return generator
 
 
-_ARCHITECTURE_FIELDS = ("frames", "size", "latent_channels", "ae_width", "ae_res_blocks", "text_dim",
+def _saved_config(config: ToyGeneratorConfig) -> dict[str, Any]:
+    """What ``config.json`` of a checkpoint holds."""
+    return {"architecture": ToyVideoGenerator.architecture, "format_version": _FORMAT_VERSION, **config.to_dict()}
+
+
+_ARCHITECTURE_FIELDS = ("frames", "size", "latent_channels", "ae_width", "ae_res_blocks", "codec_dim", "codec_width",
+                        "text_dim",
                         "denoiser_width", "denoiser_blocks", "num_train_timesteps", "beta_schedule", "prediction_type")
 
 
@@ -451,7 +496,7 @@ def _atomic_write_text(path: Path, text: str) -> None:
 
 # --- training ------------------------------------------------------------------
 
-_PHASES = {"autoencoder": 1, "denoiser": 2}
+_PHASES = {"autoencoder": 1, "denoiser": 2, "codec": 3}
 
 
 def _step_rng(seed: int, phase: str, step: int) -> np.random.Generator:
@@ -490,16 +535,16 @@ def train_toy_generator(
 ) -> ToyVideoGenerator:
     """Train the toy model from scratch; write checkpoints and training curves.
 
-    Two phases: the autoencoder on single frames of training renders, then the
-    denoiser on the normalised latents of ``config.train_clips`` training
-    clips (from :func:`squbed_utils.world.sample_training_set`), with one
-    MiniLM embedding per distinct caption.
+    Three phases: the autoencoder on single frames of training renders; the
+    clip codec on the autoencoder's latents of ``config.train_clips`` training
+    clips (from :func:`squbed_utils.world.sample_training_set`); the denoiser
+    on their normalised codes, with one MiniLM embedding per distinct caption.
 
     Writes under ``output_dir``:
 
     ``final/``            the trained model (``config.json`` + ``model.safetensors``)
     ``undertrained/``     the same model after ``undertrained_fraction`` of the denoiser steps
-    ``training_curves.csv``  ``phase, step, loss`` for both phases
+    ``training_curves.csv``  ``phase, step, loss`` for every phase
     ``training_state.pt`` the resumable state (every ``checkpoint_every`` steps; removed at the end)
 
     Parameters
@@ -508,7 +553,9 @@ def train_toy_generator(
     output_dir : folder
     resume : bool, default True
         Continue from ``training_state.pt`` if present (else start over). A
-        resumed run ends with the same weights as an uninterrupted one.
+        resumed run ends with the same weights as an uninterrupted one. A
+        finished run (``final/`` saved with exactly this config) is loaded,
+        not repeated; any changed setting trains anew.
     progress : bool, default True
         tqdm progress bars.
     embedder : SentenceEmbedder, optional
@@ -523,39 +570,44 @@ def train_toy_generator(
     """
     from tqdm.auto import tqdm
 
-    from .. import world
-
     if isinstance(config, str):
         config = toy_config(config)
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     state_file = out / "training_state.pt"
+    final = out / "final"
+    if resume and (final / WEIGHTS_NAME).is_file() and not state_file.is_file():
+        if json.loads((final / CONFIG_NAME).read_text()) == _saved_config(config):
+            return ToyVideoGenerator.from_pretrained(final, embedder=embedder)
     threads = torch.get_num_threads()
     torch.set_num_threads(min(threads, _MAX_THREADS))
     torch.manual_seed(config.seed)
     generator = ToyVideoGenerator(config, embedder=embedder)
-    ae_params = list(generator.autoencoder.parameters())
-    ae_opt = torch.optim.AdamW(ae_params, lr=config.ae_lr, weight_decay=0.0)
-    ae_sched = torch.optim.lr_scheduler.LambdaLR(ae_opt, _lr_lambda(config.ae_steps))
-    dn_opt = torch.optim.AdamW(generator.denoiser.parameters(), lr=config.denoiser_lr, weight_decay=0.0)
-    dn_sched = torch.optim.lr_scheduler.LambdaLR(dn_opt, _lr_lambda(config.denoiser_steps))
+    modules = {"autoencoder": generator.autoencoder, "codec": generator.codec, "denoiser": generator.denoiser}
+    settings = {"autoencoder": (config.ae_steps, config.ae_lr), "codec": (config.codec_steps, config.codec_lr),
+                "denoiser": (config.denoiser_steps, config.denoiser_lr)}
+    optimizers = {name: torch.optim.AdamW(modules[name].parameters(), lr=lr, weight_decay=0.0)
+                  for name, (_, lr) in settings.items()}
+    schedulers = {name: torch.optim.lr_scheduler.LambdaLR(optimizers[name], _lr_lambda(total))
+                  for name, (total, _) in settings.items()}
     curves: list[tuple[str, int, float]] = []
-    ae_step = dn_step = 0
+    steps = dict.fromkeys(modules, 0)
     if resume and state_file.is_file():
         state = torch.load(state_file, weights_only=False)
         if state["config"] != config.to_dict():
             raise ValueError(f"{state_file} belongs to a run with another config; delete it or use resume=False")
         generator.load_state_dict(state["model"], source=str(state_file))
-        ae_opt.load_state_dict(state["ae_opt"]); ae_sched.load_state_dict(state["ae_sched"])
-        dn_opt.load_state_dict(state["dn_opt"]); dn_sched.load_state_dict(state["dn_sched"])
-        ae_step, dn_step, curves = state["ae_step"], state["dn_step"], state["curves"]
+        for name in modules:
+            optimizers[name].load_state_dict(state["optimizers"][name])
+            schedulers[name].load_state_dict(state["schedulers"][name])
+        steps, curves = state["steps"], state["curves"]
     budget = [max_steps if max_steps is not None else math.inf]
 
     def checkpoint() -> None:
         _save_state(state_file, dict(
-            config=config.to_dict(), model=generator.state_dict(), ae_opt=ae_opt.state_dict(),
-            ae_sched=ae_sched.state_dict(), dn_opt=dn_opt.state_dict(), dn_sched=dn_sched.state_dict(),
-            ae_step=ae_step, dn_step=dn_step, curves=curves))
+            config=config.to_dict(), model=generator.state_dict(), steps=steps, curves=curves,
+            optimizers={name: opt.state_dict() for name, opt in optimizers.items()},
+            schedulers={name: sched.state_dict() for name, sched in schedulers.items()}))
 
     def write_curves() -> None:
         table = pd.DataFrame(curves, columns=["phase", "step", "loss"])
@@ -563,66 +615,83 @@ def train_toy_generator(
         table.to_csv(tmp, index=False)
         os.replace(tmp, out / "training_curves.csv")
 
+    def run_phase(phase: str, loss_at, after_step=None) -> bool:
+        """Optimise ``phase`` until its step count; False when ``max_steps`` ran out first."""
+        total = settings[phase][0]
+        modules[phase].train()
+        bar = tqdm(total=total, initial=steps[phase], desc=phase, disable=not progress or steps[phase] >= total)
+        while steps[phase] < total:
+            if budget[0] <= 0:
+                bar.close(); checkpoint(); write_curves()
+                return False
+            loss = loss_at(steps[phase])
+            optimizers[phase].zero_grad(set_to_none=True)
+            loss.backward()
+            optimizers[phase].step(); schedulers[phase].step()
+            steps[phase] += 1; budget[0] -= 1
+            curves.append((phase, steps[phase], loss.item()))
+            bar.update(); bar.set_postfix(loss=f"{loss.item():.4f}", refresh=False)
+            if after_step is not None:
+                after_step(steps[phase])
+            if steps[phase] % config.checkpoint_every == 0:
+                checkpoint()
+        bar.close()
+        modules[phase].eval()
+        checkpoint(); write_curves()
+        return True
+
     try:
         table, clips = _training_set(config, progress)
-        # phase 1: the autoencoder, on single frames of training clips
-        if ae_step < config.ae_steps:
-            generator.autoencoder.train()
-            bar = tqdm(total=config.ae_steps, initial=ae_step, desc="autoencoder", disable=not progress)
-            while ae_step < config.ae_steps:
-                if budget[0] <= 0:
-                    checkpoint(); write_curves()
-                    return generator.eval()
-                rng = _step_rng(config.seed, "autoencoder", ae_step)
-                pick = rng.integers(0, len(clips), config.ae_batch_size)
-                frames = clips[pick, rng.integers(0, config.frames, len(pick))][:, None]
-                x = _clips_to_tensor(frames)
-                weight = 1.0 + config.ae_object_weight * _object_mask(frames)
-                loss = (((generator.autoencoder.decode(generator.autoencoder.encode(x)) - x) ** 2) * weight).mean()
-                ae_opt.zero_grad(set_to_none=True)
-                loss.backward()
-                ae_opt.step(); ae_sched.step()
-                ae_step += 1; budget[0] -= 1
-                curves.append(("autoencoder", ae_step, loss.item()))
-                bar.update(); bar.set_postfix(loss=f"{loss.item():.4f}", refresh=False)
-                if ae_step % config.checkpoint_every == 0:
-                    checkpoint()
-            bar.close()
-            generator.autoencoder.eval()
-            checkpoint(); write_curves()
 
-        # phase 2: the denoiser, on normalised latents of the training clips
-        latents, text = _denoiser_data(generator, table, clips, progress)
-        generator.denoiser.train()
+        def autoencoder_loss(step: int) -> torch.Tensor:
+            # single frames of training clips, the object's pixels weighted up
+            rng = _step_rng(config.seed, "autoencoder", step)
+            pick = rng.integers(0, len(clips), config.ae_batch_size)
+            frames = clips[pick, rng.integers(0, config.frames, len(pick))][:, None]
+            x = _clips_to_tensor(frames)
+            weight = 1.0 + config.ae_object_weight * _object_mask(frames)
+            return (((generator.autoencoder.decode(generator.autoencoder.encode(x)) - x) ** 2) * weight).mean()
+
+        if not run_phase("autoencoder", autoencoder_loss):
+            return generator.eval()
+        latents, text = _encode_training_set(generator, table, clips, progress)
+
+        def codec_loss(step: int) -> torch.Tensor:
+            # noise on the code keeps the decoder smooth around codes the denoiser will produce
+            g = _step_torch(config.seed, "codec", step)
+            x = latents[torch.randint(0, len(latents), (config.codec_batch_size,), generator=g)]
+            code = generator.codec.encoder(x)
+            code = code + config.codec_noise * torch.randn(code.shape, generator=g)
+            return F.mse_loss(generator.codec.decoder(code), x)
+
+        if not run_phase("codec", codec_loss):
+            return generator.eval()
+        with torch.no_grad():
+            codes = generator.codec.encoder(latents)
+        generator.code_mean, generator.code_std = codes.mean(dim=0), codes.std(dim=0)
+        codes = (codes - generator.code_mean) / generator.code_std
         scheduler = _make_scheduler(config, "ddpm")
-        alphas = scheduler.alphas_cumprod
-        undertrained_at = max(1, int(round(config.undertrained_fraction * config.denoiser_steps)))
-        bar = tqdm(total=config.denoiser_steps, initial=dn_step, desc="denoiser", disable=not progress)
-        while dn_step < config.denoiser_steps:
-            if budget[0] <= 0:
-                checkpoint(); write_curves()
-                return generator.eval()
-            g = _step_torch(config.seed, "denoiser", dn_step)
-            idx = torch.randint(0, len(latents), (config.denoiser_batch_size,), generator=g)
-            x0 = latents[idx]
+
+        def denoiser_loss(step: int) -> torch.Tensor:
+            g = _step_torch(config.seed, "denoiser", step)
+            idx = torch.randint(0, len(codes), (config.denoiser_batch_size,), generator=g)
+            x0 = codes[idx]
             noise = torch.randn(x0.shape, generator=g)
             t = torch.randint(0, config.num_train_timesteps, (len(idx),), generator=g)
             drop = torch.rand(len(idx), generator=g) < config.cond_dropout
             xt = scheduler.add_noise(x0, noise, t)
             target = noise if config.prediction_type == "epsilon" else scheduler.get_velocity(x0, noise, t)
-            loss = F.mse_loss(generator.denoiser(xt, t, text[idx], drop), target)
-            dn_opt.zero_grad(set_to_none=True)
-            loss.backward()
-            dn_opt.step(); dn_sched.step()
-            dn_step += 1; budget[0] -= 1
-            curves.append(("denoiser", dn_step, loss.item()))
-            bar.update(); bar.set_postfix(loss=f"{loss.item():.4f}", refresh=False)
-            if dn_step == undertrained_at:
-                generator.eval().save_pretrained(out / "undertrained"); generator.denoiser.train()
-            if dn_step % config.checkpoint_every == 0:
-                checkpoint()
-        bar.close()
-        del alphas
+            return F.mse_loss(generator.denoiser(xt, t, text[idx], drop), target)
+
+        undertrained_at = max(1, int(round(config.undertrained_fraction * config.denoiser_steps)))
+
+        def save_undertrained(step: int) -> None:
+            if step == undertrained_at:
+                generator.eval().save_pretrained(out / "undertrained")
+                generator.denoiser.train()
+
+        if not run_phase("denoiser", denoiser_loss, save_undertrained):
+            return generator.eval()
         generator.eval().save_pretrained(out / "final")
         write_curves()
         state_file.unlink(missing_ok=True)
@@ -640,11 +709,9 @@ def _training_set(config: ToyGeneratorConfig, progress: bool) -> tuple[pd.DataFr
     return table, clips
 
 
-def _denoiser_data(generator: ToyVideoGenerator, table: pd.DataFrame, clips: np.ndarray, progress: bool):
-    """Encode the training clips and embed their captions (once per distinct caption).
-
-    Also sets the generator's latent normalisation from these latents.
-    """
+def _encode_training_set(generator: ToyVideoGenerator, table: pd.DataFrame, clips: np.ndarray, progress: bool):
+    """Encode the training clips to normalised, flattened latents (N, D) and embed their
+    captions (once per distinct caption); sets the generator's latent normalisation."""
     from tqdm.auto import tqdm
 
     chunks = []
