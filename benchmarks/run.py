@@ -1,7 +1,9 @@
 """Speed benchmarks: `make bench` prints one table.
 
 Every row is timed on one CPU thread (BLAS and torch limited to one thread) so
-numbers compare across machines with different core counts. Each timing is the
+numbers compare across machines with different core counts. `python
+benchmarks/run.py NAME ...` runs only the named ones; the slow quality
+benchmarks (they train a model) run only when named. Each timing is the
 best of several repeats, the usual way to take out noise from other processes.
 """
 
@@ -13,9 +15,13 @@ from typing import Callable
 
 import numpy as np
 from scipy import stats
+import torch
 from threadpoolctl import threadpool_limits
 
 from squbed_utils import uncertainty, vmf
+
+import embedding
+import generation
 
 
 def best_time(function: Callable[[], object], repeats: int = 5) -> float:
@@ -77,7 +83,11 @@ BENCHMARKS = {
     "decomposition": bench_decomposition,
     "log_normalizer": bench_log_normalizer,
     "scipy": bench_against_scipy,
+    **generation.BENCHMARKS,
+    **embedding.BENCHMARKS,
 }
+# Slow benchmarks that train a model to measure its quality: run them by name.
+ON_REQUEST = {"toy_clip_quality", "frame_feature_quality"}
 
 
 def main(argv=None):
@@ -89,8 +99,9 @@ def main(argv=None):
         parser.error(f"unknown benchmark(s) {sorted(unknown)}; choose from {list(BENCHMARKS)}")
     rng = np.random.default_rng(0)
     rows = []
+    torch.set_num_threads(1)
     with threadpool_limits(limits=1):
-        for name in args.only or BENCHMARKS:
+        for name in args.only or [name for name in BENCHMARKS if name not in ON_REQUEST]:
             for row in BENCHMARKS[name](rng):
                 rows.append(row)
                 print(f"{row[0]:<62} {row[1]:>26}   {row[2]}", flush=True)
