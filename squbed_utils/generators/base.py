@@ -23,6 +23,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ..seeds import check_seeds
+
 __all__ = ["GeneratorConfig", "VideoGenerator", "check_prompts", "check_seeds", "read_config", "CONFIG_NAME"]
 
 CONFIG_NAME = "config.json"
@@ -77,18 +79,6 @@ def check_prompts(prompts: str | Sequence[str]) -> list[str]:
         if not prompt.strip():
             raise ValueError(f"prompt {i} is empty; every clip needs a prompt with at least one word")
     return prompts
-
-
-def check_seeds(seeds: int | Sequence[int] | np.ndarray, n: int) -> np.ndarray:
-    """Validate seeds: ``n`` non-negative integers (one int applies to every prompt)."""
-    array = np.asarray(seeds)
-    if array.ndim == 0:
-        array = np.full(n, array)
-    if array.shape != (n,) or not np.issubdtype(array.dtype, np.integer):
-        raise ValueError(f"seeds must be {n} integers (one per prompt), got {array.dtype} array of shape {array.shape}")
-    if np.any(array < 0):
-        raise ValueError("seeds must be non-negative integers")
-    return array.astype(np.int64)
 
 
 def read_config(path: str | os.PathLike, architecture: str) -> dict[str, Any]:

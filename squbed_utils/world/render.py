@@ -40,6 +40,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..seeds import check_seeds
 from .attributes import COLOURS, MOTIONS, SHAPES, SIZES, Attributes, as_attributes, encode_attributes
 
 __all__ = [
@@ -171,17 +172,6 @@ def _seed_uniforms(seeds: np.ndarray, n_streams: int) -> np.ndarray:
     return (_splitmix64(mixed) >> np.uint64(11)).astype(np.float64) * 2.0**-53
 
 
-def _as_seeds(seeds: int | Sequence[int] | np.ndarray, n: int) -> np.ndarray:
-    array = np.asarray(seeds)
-    if array.ndim == 0:
-        array = np.full(n, array)
-    if array.shape != (n,) or not np.issubdtype(array.dtype, np.integer):
-        raise ValueError(f"seeds must be {n} integers (one per clip), got {array.dtype} array of shape {array.shape}")
-    if np.any(array < 0):
-        raise ValueError("seeds must be non-negative integers")
-    return array.astype(np.uint64)
-
-
 def _check_clip_size(frames: int, size: int) -> None:
     if not isinstance(frames, (int, np.integer)) or frames < 2:
         raise ValueError(f"frames must be an integer >= 2 (motion needs two frames), got {frames!r}")
@@ -220,7 +210,7 @@ def render_batch(
     _check_clip_size(frames, size)
     codes = encode_attributes(attributes)
     n = len(codes["shape"])
-    seed_array = _as_seeds(seeds, n)
+    seed_array = check_seeds(seeds, n, per="clip").astype(np.uint64)
     clips = np.empty((n, frames, size, size, 3), np.uint8)
     for start in range(0, n, _CHUNK):
         chunk = slice(start, start + _CHUNK)
