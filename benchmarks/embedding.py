@@ -3,14 +3,13 @@
 Each function takes a NumPy Generator (the signature of ``benchmarks/run.py``)
 and yields rows ``(name, value, note)``. Speed rows run on one CPU thread
 (restored afterwards); where CUDA is available, the embedding speeds are
-repeated on the GPU. Run alone with ``python benchmarks/embedding.py [names]``.
+repeated on the GPU. Run alone with ``python benchmarks/run.py NAME ...``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -18,12 +17,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from squbed_utils import world  # noqa: E402
-from squbed_utils.embedders.evaluation import evaluate_video_embedder, evaluation_clips  # noqa: E402
-from squbed_utils.embedders.toy_clip import TOY_CLIP_PRESETS, ToyClipEmbedder, train_toy_clip_embedder  # noqa: E402
-from squbed_utils.embedders.video import FrameFeatureConfig, FrameFeatureEmbedder  # noqa: E402
+from squbed_utils import world
+from squbed_utils.embedders.evaluation import evaluate_video_embedder, evaluation_clips
+from squbed_utils.embedders.toy_clip import TOY_CLIP_PRESETS, ToyClipEmbedder, train_toy_clip_embedder
+from squbed_utils.embedders.video import FrameFeatureConfig, FrameFeatureEmbedder
 
 
 @contextlib.contextmanager
@@ -135,20 +132,3 @@ BENCHMARKS = {
     "frame_feature_quality": bench_frame_feature_quality,
 }
 
-
-def main(argv=None):
-    names = (argv if argv is not None else sys.argv[1:]) or list(BENCHMARKS)
-    unknown = set(names) - set(BENCHMARKS)
-    if unknown:
-        raise SystemExit(f"unknown benchmark(s) {sorted(unknown)}; choose from {list(BENCHMARKS)}")
-    rng = np.random.default_rng(0)
-    rows = []
-    for name in names:
-        for row in BENCHMARKS[name](rng):
-            rows.append(row)
-            print(f"{row[0]:<62} {row[1]:>18}   {row[2]}", flush=True)
-    return rows
-
-
-if __name__ == "__main__":
-    main()
