@@ -7,14 +7,13 @@ caller sets (``run.py`` uses 1) and say so.
 
 from __future__ import annotations
 
-import tempfile
 import time
 
 import numpy as np
 import torch
 
 from squbed_utils import world
-from squbed_utils.generators import ToyVideoGenerator, toy_config, train_toy_generator
+from squbed_utils.generators import ToyVideoGenerator, toy_config
 from squbed_utils.generators.toy import _clips_to_tensor
 
 

@@ -39,7 +39,6 @@ import dataclasses
 import json
 import math
 import os
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any

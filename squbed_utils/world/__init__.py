@@ -115,4 +115,5 @@ __all__ = [
     "vague_prompt",
     "validate_tasks",
     "vocabulary",
+    "write_task_clips",
 ]

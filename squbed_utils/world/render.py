@@ -245,7 +245,6 @@ def render(attributes: Attributes | Mapping[str, str], seed: int, *, frames: int
 
 def _render_codes(codes: dict[str, np.ndarray], seeds: np.ndarray, frames: int, size: int) -> np.ndarray:
     """Render clips from attribute codes; see :func:`render_batch` for shapes."""
-    n = len(seeds)
     uniform = _seed_uniforms(seeds, 4)  # start col, start row, speed, brightness
     radius = np.array([RADIUS_FRACTION[s] for s in SIZES])[codes["size"]] * size
     direction = np.array([MOTION_DIRECTION[m] for m in MOTIONS], np.float64)[codes["motion"]]  # (N, 2)
