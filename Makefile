@@ -55,7 +55,9 @@ lab: $(SETUP) ## Open JupyterLab on notebooks/
 lock: $(SETUP) ## Re-resolve requirements-lock.txt from requirements.txt
 	{ echo "# Full resolved environment (pip freeze), used as constraints by 'make setup'."; \
 	  echo "# Regenerate with 'make lock' after changing requirements.txt."; \
-	  $(PY) -m pip freeze --exclude-editable | sed 's/+cpu$$//'; } > requirements-lock.txt
+	  $(PY) -m pip freeze --all --exclude-editable | sed 's/+cpu$$//' \
+	    | grep -v -i -E '^(pip|wheel)==' \
+	    | grep -v -i -E "^($$(sed -n 's/==.*//p' requirements-nodeps.txt | paste -sd'|' -))=="; } > requirements-lock.txt
 
 clean: ## Remove executed notebooks and cached artefacts (keeps .venv and figures/)
 	rm -rf output artifacts
