@@ -29,6 +29,9 @@ reliability_table            Per-bin counts, mean confidence, mean accuracy and 
 expected_calibration_error   ECE, computed from :func:`reliability_table`.
 maximum_calibration_error    MCE, computed from :func:`reliability_table`.
 calibration_report           All of the above for one uncertainty, as a dict.
+lowest_subset                The tasks where another quantity is lowest (the paper's subset analysis).
+tau_summary                  Tau, p and a bootstrap CI as a dict (a note instead when tau is undefined).
+calibration_table            calibration_report for every (uncertainty, accuracy) pair, as a table.
 
 Rank-based versus binned metrics
 --------------------------------
@@ -86,6 +89,9 @@ __all__ = [
     "expected_calibration_error",
     "maximum_calibration_error",
     "calibration_report",
+    "lowest_subset",
+    "tau_summary",
+    "calibration_table",
 ]
 
 #: Smallest number of (uncertainty, accuracy) pairs accepted by the rank
@@ -1018,3 +1024,125 @@ def calibration_report(
         out["ece"] = expected_calibration_error(conf, accuracy, n_bins=n_bins, strategy=bin_strategy)
         out["mce"] = maximum_calibration_error(conf, accuracy, n_bins=n_bins, strategy=bin_strategy)
     return out
+
+
+def lowest_subset(other, size: int | float) -> np.ndarray:
+    """Indices of the tasks with the lowest ``other``: the paper's subset analysis.
+
+    S-QUBED checks each component on the tasks where the *other* component is
+    smallest, so that it dominates the total there: aleatoric uncertainty on
+    the tasks with the lowest epistemic uncertainty, and vice versa. (The
+    paper's subsets had 4 to 17 tasks; reviewers called the choice partly
+    circular, so state the size with every result.)
+
+    Parameters
+    ----------
+    other : array_like, shape (n,)
+        The quantity to condition on (e.g. the epistemic entropy per task).
+    size : int or float
+        Number of tasks (an int >= :data:`MIN_PAIRS`) or a fraction of them
+        in (0, 1] (rounded, at least :data:`MIN_PAIRS`).
+
+    Returns
+    -------
+    ndarray of int
+        Positions of the ``size`` smallest values, in increasing order of
+        ``other`` (ties keep their order of appearance).
+
+    Examples
+    --------
+    >>> lowest_subset([5.0, 1.0, 3.0, 2.0, 4.0], 3)
+    array([1, 3, 2])
+    """
+    values = _as_1d(other, "other")
+    if isinstance(size, (bool, np.bool_)) or not isinstance(size, (int, float, np.integer, np.floating)):
+        raise ValueError(f"size must be a count (int) or a fraction (float in (0, 1]), got {size!r}")
+    if isinstance(size, (float, np.floating)):
+        if not 0.0 < size <= 1.0:
+            raise ValueError(f"a fractional size must lie in (0, 1], got {size}")
+        size = max(MIN_PAIRS, int(round(size * values.size)))
+    size = int(size)
+    if not MIN_PAIRS <= size <= values.size:
+        raise ValueError(
+            f"size must be between {MIN_PAIRS} (the fewest pairs a rank correlation needs) and the number of "
+            f"tasks, {values.size}; got {size}"
+        )
+    return np.argsort(values, kind="stable")[:size]
+
+
+def _undefined_because(uncertainty, accuracy) -> str | None:
+    """Why tau is undefined for these (checked) arrays, or None when it is defined."""
+    for values, name in ((uncertainty, "uncertainty"), (accuracy, "accuracy")):
+        values = np.asarray(values, dtype=float)
+        if values.size and np.all(values == values[0]):
+            return f"tau undefined: {name} is constant ({values[0]:g} for all {values.size} tasks)"
+    return None
+
+
+def tau_summary(uncertainty, accuracy, *, confidence_level: float = 0.95, n_resamples: int = 9999,
+                seed: int | None = 0) -> dict:
+    """Kendall's tau, its p-value and a paired bootstrap CI, as one flat dict.
+
+    Returns
+    -------
+    dict
+        ``n``, ``tau``, ``pvalue``, ``ci_low``, ``ci_high`` and ``note`` (empty).
+        When tau is undefined because one input is constant (a model whose
+        every task scores 0, say), the numbers are NaN and ``note`` says why,
+        so a table of many pairs still has one explained row per pair.
+
+    Raises
+    ------
+    ValueError
+        As :func:`kendall` for any other bad input (NaN, lengths, fewer than 3 pairs).
+    """
+    u, a = _check_shapes_only(uncertainty, accuracy)
+    reason = _undefined_because(u, a)
+    if u.size < MIN_PAIRS:
+        reason = f"tau undefined: {u.size} tasks, fewer than the {MIN_PAIRS} a rank correlation needs"
+    if reason is not None:
+        return {"n": int(u.size), "tau": np.nan, "pvalue": np.nan, "ci_low": np.nan, "ci_high": np.nan, "note": reason}
+    result = kendall(u, a)
+    interval = bootstrap_tau_ci(u, a, confidence_level=confidence_level, n_resamples=n_resamples, seed=seed)
+    return {"n": result.n, "tau": result.tau, "pvalue": result.pvalue, "ci_low": interval.low,
+            "ci_high": interval.high, "note": ""}
+
+
+def calibration_table(uncertainties, accuracies, *, frequencies=(), n_bins: int = 10, **options) -> pd.DataFrame:
+    """:func:`calibration_report` for every (uncertainty, accuracy) pair.
+
+    Parameters
+    ----------
+    uncertainties, accuracies : mapping of name -> array_like (n,)
+        E.g. ``{"total": ..., "aleatoric": ...}`` and ``{"cosine": ..., "exact_match": ...}``.
+    frequencies : collection of str
+        Accuracy names that are frequencies in [0, 1]; those also get ECE and MCE with ``n_bins`` bins.
+    **options
+        Passed to :func:`calibration_report` (``n_resamples``, ``seed``, ...).
+
+    Returns
+    -------
+    DataFrame
+        One row per pair: ``uncertainty``, ``accuracy``, the report's keys and
+        ``note``, which explains the NaN row of a pair whose tau is undefined
+        (a constant accuracy, for instance).
+    """
+    rows = []
+    for accuracy_name, accuracy in accuracies.items():
+        for uncertainty_name, uncertainty in uncertainties.items():
+            u, a = _check_shapes_only(uncertainty, accuracy)
+            reason = _undefined_because(u, a)
+            if reason is not None:
+                report = {"n": int(u.size), "note": reason}
+            else:
+                bins = n_bins if accuracy_name in frequencies else None
+                report = {**calibration_report(u, a, n_bins=bins, **options), "note": ""}
+            rows.append({"uncertainty": uncertainty_name, "accuracy": accuracy_name, **report})
+    return pd.DataFrame(rows)
+
+
+def _check_shapes_only(uncertainty, accuracy):
+    u, a = _as_1d(uncertainty, "uncertainty"), _as_1d(accuracy, "accuracy")
+    if u.size != a.size:
+        raise ValueError(f"uncertainty has {u.size} values but accuracy has {a.size}; pass one of each per task")
+    return u, a

@@ -14,7 +14,7 @@ import seaborn as sns
 
 from .profiles import Profile
 
-__all__ = ["set_style", "save_figure", "plot_clip_strips", "PALETTE"]
+__all__ = ["set_style", "save_figure", "plot_clip_strips", "motion_trail", "plot_video_grid", "PALETTE"]
 
 # Okabe-Ito, the colour-blind-safe palette that seaborn calls "colorblind".
 PALETTE = sns.color_palette("colorblind")
@@ -74,4 +74,73 @@ def plot_clip_strips(clips, labels, *, title: str | None = None, frame_inches: f
         ax.grid(False)
     if title:
         figure.suptitle(title)
+    return figure
+
+
+def motion_trail(clips) -> np.ndarray:
+    """One still image per clip that shows its motion: a long exposure whose earlier frames are fainter.
+
+    Each pixel takes the frame that departs most from the background (the
+    clip's median colour), with frame ``t`` weighted ``0.25 + 0.75 t / (T - 1)``,
+    so the object's last position is the brightest and its path fades behind it.
+
+    Parameters
+    ----------
+    clips : array_like of uint8, shape (..., T, H, W, 3)
+
+    Returns
+    -------
+    ndarray of uint8, shape (..., H, W, 3)
+    """
+    clips = np.asarray(clips)
+    if clips.ndim < 4 or clips.shape[-1] != 3:
+        raise ValueError(f"clips must have shape (..., T, H, W, 3), got {clips.shape}")
+    frames = clips.astype(np.float32)
+    n_frames = clips.shape[-4]
+    background = np.median(frames.reshape(*clips.shape[:-4], -1, 3), axis=-2)[..., None, None, None, :]
+    weights = (0.25 + 0.75 * np.arange(n_frames) / max(1, n_frames - 1)).reshape(-1, 1, 1, 1)
+    departure = (frames - background) * weights
+    strongest = np.abs(departure).sum(axis=-1).argmax(axis=-3)[..., None, :, :, None]
+    trail = background[..., 0, :, :, :] + np.take_along_axis(departure, strongest, axis=-4)[..., 0, :, :, :]
+    return trail.round().clip(0, 255).astype(np.uint8)
+
+
+def plot_video_grid(clips, row_labels, *, title: str | None = None, image_inches: float = 0.7,
+                    axes=None) -> plt.Figure:
+    """A grid of videos, each shown as its :func:`motion_trail`: one row per label (e.g. per refined prompt).
+
+    Parameters
+    ----------
+    clips : array_like of uint8, shape (rows, columns, T, H, W, 3)
+    row_labels : sequence of ``rows`` str
+    title : str, optional
+    image_inches : float
+        Side of one image, in inches.
+    axes : matplotlib Axes, optional
+        Draw into this one Axes (the grid becomes a single image) instead of a new figure.
+    """
+    clips = np.asarray(clips)
+    if clips.ndim != 6:
+        raise ValueError(f"clips must have shape (rows, columns, T, H, W, 3), got {clips.shape}")
+    if len(row_labels) != len(clips):
+        raise ValueError(f"got {len(row_labels)} row labels for {len(clips)} rows")
+    rows, columns, _, height, width, _ = clips.shape
+    trails = motion_trail(clips)
+    # images side by side with a two-pixel white gap
+    canvas = np.full((rows * (height + 2) - 2, columns * (width + 2) - 2, 3), 255, np.uint8)
+    for r in range(rows):
+        for c in range(columns):
+            canvas[r * (height + 2):r * (height + 2) + height, c * (width + 2):c * (width + 2) + width] = trails[r, c]
+    if axes is None:
+        figure, axes = plt.subplots(figsize=(image_inches * columns + 3.5, image_inches * rows + 0.6))
+    else:
+        figure = axes.figure
+    axes.imshow(canvas, interpolation="nearest")
+    axes.set_yticks([(height + 2) * r + height / 2 for r in range(rows)], list(row_labels), fontsize=8)
+    axes.set_xticks([])
+    axes.grid(False)
+    for side in axes.spines.values():
+        side.set_visible(False)
+    if title:
+        axes.set_title(title, fontsize=10)
     return figure

@@ -22,14 +22,14 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
 from tqdm.auto import tqdm
 
-__all__ = ["atomic_write", "save_array", "save_json", "fingerprint", "file_fingerprint", "ArrayStore"]
+__all__ = ["atomic_write", "save_array", "save_json", "fingerprint", "file_fingerprint", "tensor_fingerprint", "ArrayStore"]
 
 Item = TypeVar("Item")
 
@@ -96,6 +96,22 @@ def file_fingerprint(path: str | os.PathLike, length: int = 24) -> str:
     return digest.hexdigest()[:length]
 
 
+def tensor_fingerprint(state: Mapping[str, Any], length: int = 24) -> str:
+    """Key of a model's weights: SHA-256 over a ``state_dict`` (names, dtypes, shapes and bytes).
+
+    Two models get the same key exactly when every named tensor is equal bit for bit.
+    """
+    import torch
+
+    digest = hashlib.sha256()
+    for name in sorted(state):
+        tensor = torch.as_tensor(state[name]).detach().to("cpu").contiguous()
+        digest.update(f"{name}|{tensor.dtype}|{tuple(tensor.shape)}|".encode())
+        if tensor.numel():
+            digest.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()[:length]
+
+
 class ArrayStore:
     """A folder of NumPy arrays addressed by content keys, filled item by item.
 
@@ -142,12 +158,26 @@ class ArrayStore:
         items: Sequence[Item],
         key: Callable[[Item], str],
         compute: Callable[[list[Item]], Sequence[np.ndarray]],
+        **options: Any,
+    ) -> list[np.ndarray]:
+        """Arrays for ``items``, computing and saving only those not stored yet.
+
+        Same arguments as :meth:`ensure`; returns one array per item, in the
+        order of ``items``.
+        """
+        return [self.load(k) for k in self.ensure(items, key, compute, **options)]
+
+    def ensure(
+        self,
+        items: Sequence[Item],
+        key: Callable[[Item], str],
+        compute: Callable[[list[Item]], Sequence[np.ndarray]],
         *,
         batch_size: int = 64,
         progress: bool = False,
         description: str = "computing",
-    ) -> list[np.ndarray]:
-        """Arrays for ``items``, computing and saving only those not stored yet.
+    ) -> list[str]:
+        """Compute and save the arrays of ``items`` not stored yet; return every item's key.
 
         Parameters
         ----------
@@ -166,8 +196,8 @@ class ArrayStore:
 
         Returns
         -------
-        list of ndarray
-            One array per item, in the order of ``items``.
+        list of str
+            The key of each item, in the order of ``items`` (load with :meth:`load`).
         """
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
@@ -182,5 +212,4 @@ class ArrayStore:
                 for (batch_key, _), result in zip(batch, results):
                     self.save(batch_key, result)
                 bar.update(len(batch))
-        return [self.load(k) for k in keys]
-
+        return keys

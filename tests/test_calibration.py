@@ -490,3 +490,48 @@ def test_no_runtime_warnings_on_degenerate_but_valid_input():
         cal.kendall([1.0, 1, 2], [1.0, 2, 2])
         cal.random_baseline([1.0, 1, 2], [1.0, 2, 2], n_permutations=50)
         cal.reliability_table([0.05, 0.95], [0.0, 1.0], include_empty=True)
+
+
+# ---------------------------------------------------------------------------
+# Subset analysis and tables of many pairs
+
+
+def test_lowest_subset_picks_the_smallest_values_by_count_or_fraction():
+    other = np.array([5.0, 1.0, 3.0, 2.0, 4.0, 1.0])
+    np.testing.assert_array_equal(cal.lowest_subset(other, 3), [1, 5, 3])  # ties keep their order
+    np.testing.assert_array_equal(cal.lowest_subset(other, 0.5), [1, 5, 3])
+    assert len(cal.lowest_subset(np.arange(100.0), 0.01)) == cal.MIN_PAIRS  # never below what tau needs
+    for bad, message in [(2, "between 3"), (7, "between 3"), (0.0, r"\(0, 1\]"), (1.5, r"\(0, 1\]"), ("6", "count")]:
+        with pytest.raises(ValueError, match=message):
+            cal.lowest_subset(other, bad)
+
+
+def test_tau_summary_matches_kendall_and_bootstrap_and_explains_undefined_tau():
+    rng = np.random.default_rng(3)
+    u, a = rng.normal(size=40), rng.normal(size=40)
+    row = cal.tau_summary(u, a, n_resamples=999, seed=1)
+    expected = stats.kendalltau(u, a)
+    assert row["tau"] == pytest.approx(expected.statistic) and row["pvalue"] == pytest.approx(expected.pvalue)
+    interval = cal.bootstrap_tau_ci(u, a, n_resamples=999, seed=1)
+    assert (row["ci_low"], row["ci_high"]) == (interval.low, interval.high) and row["note"] == ""
+    constant = cal.tau_summary(u, np.zeros(40))
+    assert np.isnan(constant["tau"]) and "accuracy is constant" in constant["note"]
+    assert "fewer than the 3" in cal.tau_summary(u[:2], a[:2])["note"]
+    with pytest.raises(ValueError, match="NaN"):
+        cal.tau_summary(np.r_[u[:-1], np.nan], a)
+
+
+def test_calibration_table_has_one_row_per_pair_with_ece_only_for_frequencies():
+    rng = np.random.default_rng(4)
+    accuracy = rng.uniform(size=30)
+    uncertainties = {"good": -accuracy + rng.normal(0, 0.1, 30), "noise": rng.normal(size=30)}
+    table = cal.calibration_table(uncertainties, {"freq": accuracy, "score": accuracy * 7 - 3, "flat": np.ones(30)},
+                                  frequencies={"freq"}, n_resamples=199, n_permutations=199)
+    assert len(table) == 6 and set(table["uncertainty"]) == {"good", "noise"}
+    good = table.set_index(["uncertainty", "accuracy"])
+    assert good.loc[("good", "freq"), "tau"] == pytest.approx(cal.kendall(uncertainties["good"], accuracy).tau)
+    assert good.loc[("good", "freq"), "tau"] == good.loc[("good", "score"), "tau"]  # rank-based
+    assert np.isfinite(good.loc[("good", "freq"), "ece"]) and np.isnan(good.loc[("good", "score"), "ece"])
+    assert np.isnan(good.loc[("good", "flat"), "tau"]) and "constant" in good.loc[("good", "flat"), "note"]
+    with pytest.raises(ValueError, match="30 values but accuracy has 29"):
+        cal.calibration_table({"u": accuracy}, {"a": accuracy[:-1]})

@@ -14,6 +14,9 @@ video       :class:`VideoEmbedder` (the shared base) and
 toy_clip    :class:`ToyClipEmbedder`, a small CLIP-like video-text encoder
             trained on toy-world renders (512-d), and its training.
 evaluation  how well an embedder separates the toy world's attributes.
+
+:func:`load_video_embedder` builds a video embedder by name, the way the
+notebooks choose one with a parameter.
 """
 
 from .evaluation import evaluate_video_embedder, evaluation_clips
@@ -37,6 +40,8 @@ from .video import (
 )
 
 __all__ = [
+    "VIDEO_EMBEDDERS",
+    "load_video_embedder",
     "FRAME_FEATURE_PRESETS",
     "FrameFeatureConfig",
     "FrameFeatureEmbedder",
@@ -55,3 +60,32 @@ __all__ = [
     "train_toy_clip_embedder",
     "validate_clips",
 ]
+
+#: Video embedders by the names the notebooks use.
+VIDEO_EMBEDDERS = ("toy_clip", "frame_features")
+
+
+def load_video_embedder(name: str, profile: str = "default", checkpoint_dir=None, *, progress: bool = True) -> VideoEmbedder:
+    """A video embedder by name, with the settings of ``profile``.
+
+    Parameters
+    ----------
+    name : {"toy_clip", "frame_features"}
+        ``toy_clip``: :class:`ToyClipEmbedder`, trained into ``checkpoint_dir``
+        (or loaded from it when it holds a checkpoint trained with the same
+        settings). ``frame_features``: :class:`FrameFeatureEmbedder` (pretrained).
+    profile : str
+        Chooses the preset (``tiny`` or ``default``; any other profile uses ``default``).
+    checkpoint_dir : path, optional
+        Where the toy CLIP checkpoint lives (required for ``toy_clip``).
+    progress : bool
+        Progress bar while training.
+    """
+    preset = "tiny" if profile == "tiny" else "default"
+    if name == "toy_clip":
+        if checkpoint_dir is None:
+            raise ValueError("the toy_clip embedder needs checkpoint_dir: the folder to train it into or load it from")
+        return train_toy_clip_embedder(preset, checkpoint_dir, progress=progress)
+    if name == "frame_features":
+        return FrameFeatureEmbedder(frame_feature_preset(preset))
+    raise ValueError(f"unknown video embedder {name!r}; choose one of {list(VIDEO_EMBEDDERS)}")

@@ -57,6 +57,7 @@ class SentenceEmbedder:
         self.dim = int(dimension())
         self._cache: dict[str, np.ndarray] = {}
         self._exact_cache: dict[str, np.ndarray] = {}
+        self._cache_key: str | None = None
 
     @classmethod
     def from_pretrained(cls, path: str | os.PathLike | None = None, *, batch_size: int = 256) -> SentenceEmbedder:
@@ -121,6 +122,16 @@ class SentenceEmbedder:
         if not texts:
             return np.zeros((0, self.dim), np.float32)
         return np.stack([cache[text] for text in texts])
+
+    @property
+    def cache_key(self) -> str:
+        """A short hash of the model folder's weights and configuration files, for per-item caches."""
+        from ..store import file_fingerprint, fingerprint
+
+        if self._cache_key is None:  # the loaded model never changes, so hash its files once
+            files = sorted(p for p in self.path.rglob("*") if p.is_file() and p.suffix in {".json", ".safetensors", ".bin", ".txt"})
+            self._cache_key = fingerprint("sentence-embedder", [(str(p.relative_to(self.path)), file_fingerprint(p)) for p in files])
+        return self._cache_key
 
     @property
     def cache_size(self) -> int:

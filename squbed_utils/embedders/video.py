@@ -128,10 +128,19 @@ class VideoEmbedder:
         """Unnormalised embeddings (B, dim) of a uint8 tensor of clips (B, T, H, W, 3)."""
         raise NotImplementedError
 
+    def cache_info(self) -> dict:
+        """Everything that changes the embeddings: name, config and a hash of the weights."""
+        from ..store import tensor_fingerprint
+
+        return {"embedder": self.name, "config": dataclasses.asdict(self.config),
+                "weights": tensor_fingerprint(self.network.state_dict())}
+
     @property
-    def cache_key(self) -> dict:
-        """Everything that changes the embeddings (for per-item caches)."""
-        return {"embedder": self.name, "config": dataclasses.asdict(self.config)}
+    def cache_key(self) -> str:
+        """A short hash of :meth:`cache_info`, for per-item caches."""
+        from ..store import fingerprint
+
+        return fingerprint(self.cache_info())
 
     def __call__(self, clips, *, batch_size: int | None = None, progress: bool = False) -> np.ndarray:
         """Embed clips on the unit sphere.

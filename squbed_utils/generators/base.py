@@ -180,6 +180,37 @@ class VideoGenerator(abc.ABC):
             clips[start:stop] = self.generate_batch(prompts[start:stop], seeds[start:stop], **sampling)
         return clips
 
+    # -- identity, for per-item caches ------------------------------------
+
+    def weights_fingerprint(self) -> str:
+        """A hash of the weights (:func:`~squbed_utils.store.tensor_fingerprint` of ``state_dict()``).
+
+        Generators whose weights are too large to hash on every run (a
+        diffusers pipeline of several GB) override this with something
+        cheaper that still changes with the weights (path + revision + file sizes).
+        """
+        from ..store import tensor_fingerprint
+
+        return tensor_fingerprint(self.state_dict())
+
+    def cache_info(self) -> dict[str, Any]:
+        """Everything a generated clip depends on besides (prompt, seed, sampling options)."""
+        return {"architecture": self.architecture, "config": self.config.to_dict(), "weights": self.weights_fingerprint()}
+
+    @property
+    def cache_key(self) -> str:
+        """A short hash of :meth:`cache_info`; part of every cached clip's key (see :mod:`squbed_utils.pipeline`)."""
+        from ..store import fingerprint
+
+        return fingerprint(self.cache_info())  # not memoised: the weights may change (training, load_state_dict)
+
+    def state_dict(self) -> dict[str, Any]:
+        """The weights as named tensors; subclasses with torch modules return them."""
+        raise NotImplementedError(
+            f"{type(self).__name__} does not expose state_dict(); override weights_fingerprint() so cached clips "
+            "can tell one set of weights from another"
+        )
+
     @abc.abstractmethod
     def generate_batch(self, prompts: list[str], seeds: np.ndarray, **sampling: Any) -> np.ndarray:
         """Clips for one batch of validated prompts and seeds, uint8 (n, T, H, W, 3)."""

@@ -46,6 +46,7 @@ from .checker import attribute_accuracy, check_attributes
 from .language import (
     Constraint,
     aleatoric_truth,
+    is_refinement,
     all_captions,
     caption,
     completions,
@@ -95,6 +96,7 @@ __all__ = [
     "Constraint",
     "TrainingSpec",
     "aleatoric_truth",
+    "is_refinement",
     "all_attribute_combinations",
     "all_captions",
     "as_attributes",

@@ -53,6 +53,7 @@ __all__ = [
     "parse_prompt",
     "completions",
     "aleatoric_truth",
+    "is_refinement",
     "vocabulary",
 ]
 
@@ -148,6 +149,10 @@ class Constraint:
     def allows(self, attributes: Attributes | Mapping[str, str]) -> bool:
         """Whether ``attributes`` is one of the completions."""
         return all(value in self.allowed(name) for name, value in zip(ATTRIBUTE_NAMES, as_attributes(attributes)))
+
+    def refines(self, other: Constraint) -> bool:
+        """Whether every completion of ``self`` is one of ``other``'s (``self`` is a more specific reading)."""
+        return all(self.allowed(name) <= other.allowed(name) for name in ATTRIBUTE_NAMES)
 
 
 # ---------------------------------------------------------------------------
@@ -419,3 +424,23 @@ def aleatoric_truth(prompt: str | Constraint) -> float:
     0 for a fully specified prompt; ``log(240)`` for "something".
     """
     return math.log(_as_constraint(prompt).n_completions)
+
+
+def is_refinement(prompt: str, refined: str) -> bool:
+    """Whether ``refined`` is a toy-world prompt as specific as ``prompt`` or more, and consistent with it.
+
+    False (never an error) when ``refined`` uses words outside the world's
+    vocabulary, so it can score a language model's rewrites.
+
+    Examples
+    --------
+    >>> is_refinement("something red moves", "a small red circle moves to the left")
+    True
+    >>> is_refinement("something red moves", "a blue circle moves up"), is_refinement("a circle", "a red ball")
+    (False, True)
+    """
+    try:
+        specific = parse_prompt(refined)
+    except ValueError:
+        return False
+    return specific.refines(parse_prompt(prompt))
