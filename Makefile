@@ -14,7 +14,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 EXECUTED  := $(patsubst notebooks/%.ipynb,$(OUT)/%.ipynb,$(NOTEBOOKS))
 
 .DEFAULT_GOAL := all
-.PHONY: all setup notebooks tiny test bench lab lock clean help
+.PHONY: all setup notebooks figures tiny test bench lab lock clean help
 
 all: setup notebooks ## Set up .venv, then run every notebook on the default profile (figures -> figures/)
 
@@ -30,6 +30,11 @@ $(SETUP): requirements.txt requirements-lock.txt requirements-nodeps.txt pyproje
 	touch $@
 
 notebooks: $(EXECUTED) ## Run every notebook on PROFILE (default: default) with Papermill
+
+figures: $(SETUP) ## Re-draw every figure from the saved results (re-runs only 06_figures on PROFILE)
+	@mkdir -p $(OUT)
+	$(PY) -m papermill --cwd notebooks --log-level WARNING -p profile $(PROFILE) notebooks/06_figures.ipynb $(OUT)/06_figures.ipynb.part.ipynb
+	mv $(OUT)/06_figures.ipynb.part.ipynb $(OUT)/06_figures.ipynb
 
 tiny: ## Run every notebook on the tiny profile (seconds; what the tests use)
 	$(MAKE) notebooks PROFILE=tiny
@@ -59,7 +64,7 @@ lock: $(SETUP) ## Re-resolve requirements-lock.txt from requirements.txt
 	    | grep -v -i -E '^(pip|wheel)==' \
 	    | grep -v -i -E "^($$(sed -n 's/==.*//p' requirements-nodeps.txt | paste -sd'|' -))=="; } > requirements-lock.txt
 
-clean: ## Remove executed notebooks and cached artefacts (keeps .venv and figures/)
+clean: ## Remove executed notebooks, trained models and every cached result (keeps .venv and figures/)
 	rm -rf output artifacts
 
 help: ## List the targets

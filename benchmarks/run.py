@@ -22,6 +22,7 @@ from squbed_utils import uncertainty, vmf
 
 import embedding
 import generation
+import stages
 
 
 def best_time(function: Callable[[], object], repeats: int = 5) -> float:
@@ -85,6 +86,7 @@ BENCHMARKS = {
     "scipy": bench_against_scipy,
     **generation.BENCHMARKS,
     **embedding.BENCHMARKS,
+    **stages.BENCHMARKS,
 }
 # Slow benchmarks that train a model to measure its quality: run them by name.
 ON_REQUEST = {"toy_clip_quality", "frame_feature_quality"}

@@ -1,7 +1,10 @@
 """Notebooks: stored without outputs, and each runs top to bottom on the tiny profile.
 
 Each notebook is executed with Papermill exactly as ``make`` runs it, then its
-saved outputs (figures, printed checks) are inspected.
+saved outputs (figures, tables, printed checks) are inspected. Like ``make``,
+the stage tests run in order (pytest keeps file order, and ``--dist loadfile``
+keeps this file on one worker): each stage reads what the previous one saved
+under ``artifacts/tiny/``.
 """
 
 import json
@@ -27,13 +30,13 @@ def _outputs_text(notebook) -> str:
     return "\n".join(parts)
 
 
-def _execute(name, tmp_path, figures=()):
+def _execute(name, tmp_path, figures=(), **parameters):
     """Delete the figures ``name`` should write, run it on `tiny` as `make` would, return it parsed."""
     for figure in figures:
         for extension in ("png", "pdf"):
             (TINY.figures_dir / f"{figure}.{extension}").unlink(missing_ok=True)
     out = tmp_path / name
-    papermill.execute_notebook(str(ROOT / "notebooks" / name), str(out), parameters={"profile": "tiny"},
+    papermill.execute_notebook(str(ROOT / "notebooks" / name), str(out), parameters={"profile": "tiny", **parameters},
                                cwd=str(ROOT / "notebooks"), progress_bar=False)
     for figure in figures:
         for extension in ("png", "pdf"):
@@ -110,3 +113,72 @@ def test_generation_notebook(tmp_path):
     assert sorted(accuracy.index.get_level_values(0).unique()) == ["final", "under-trained"]
     assert set(accuracy.index.get_level_values(1)) == {"common", "rare", "held_out"}
     assert accuracy[["shape", "colour", "motion", "size", "all"]].stack().between(0, 1).all()
+
+
+def test_latent_conditioning_notebook(tmp_path):
+    import pandas as pd
+
+    from squbed_utils import world
+    from squbed_utils.store import ArrayStore
+
+    notebook = _execute("03_latent_conditioning.ipynb", tmp_path, figures=["latent_conditioning_example"])
+    tasks = pd.read_csv(TINY.artifacts_dir / "tasks.csv")
+    latents = pd.read_csv(TINY.artifacts_dir / "latent_prompts.csv")
+    assert len(latents) == len(tasks) * TINY.n_latents
+    assert (latents.groupby("task_id")["latent_prompt"].nunique() == TINY.n_latents).all()
+    prompts = tasks.set_index("id")["prompt"]
+    assert all(world.is_refinement(prompts[t], z) for t, z in zip(latents["task_id"], latents["latent_prompt"]))
+    store = ArrayStore(TINY.artifacts_dir / "cache")
+    clips = store.load(latents["video_key"].iloc[0])
+    assert clips.shape == (TINY.n_videos, 8, 32, 32, 3) and clips.dtype == "uint8"
+    assert all(key in store for key in latents["video_key"])
+    settings = json.loads((TINY.artifacts_dir / "generation.json").read_text())
+    assert (settings["n"], settings["m"], settings["videos"]) == (3, 3, len(latents) * 3)
+    assert "consistent with the task" in _outputs_text(notebook)  # the LLM examples ran
+
+
+def test_decomposition_notebook(tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    _execute("04_decomposition.ipynb", tmp_path, figures=["decomposition_examples", "decomposition_vs_truth"])
+    table = pd.read_csv(TINY.artifacts_dir / "uncertainty.csv")
+    assert sorted(table["embedder"].unique()) == ["frame_features", "toy_clip"]
+    assert (table.groupby("embedder").size() == 8).all()
+    values = table[["aleatoric", "epistemic", "total", "direct_total"]].to_numpy()
+    assert np.isfinite(values).all()
+    np.testing.assert_allclose(table["total"], table["aleatoric"] + table["epistemic"])
+    assert (table[["n", "m"]] == 3).all().all()
+    folder = TINY.artifacts_dir / "embeddings"
+    assert np.load(folder / "text_latents.npy").shape == (24, 384)
+    for name, dim in [("toy_clip", 512), ("frame_features", 1280)]:
+        videos, reference = np.load(folder / f"{name}_videos.npy"), np.load(folder / f"{name}_reference.npy")
+        assert videos.shape == (24, 3, dim) and reference.shape == (8, dim)
+        np.testing.assert_allclose(np.linalg.norm(videos, axis=-1), 1.0, atol=1e-5)
+
+
+def test_calibration_notebook(tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    _execute("05_calibration.ipynb", tmp_path, n_resamples=199)
+    scores = pd.read_csv(TINY.artifacts_dir / "accuracy.csv", index_col="task_id")
+    assert len(scores) == 8 and {"cosine", "exact_match", "ssim", "psnr", "cosine_frame_features"} <= set(scores)
+    assert scores[["exact_match", "attribute_match", "prompt_consistency"]].stack().between(0, 1).all()
+    assert scores["cosine"].between(-1, 1).all() and np.isfinite(scores.to_numpy()).all()
+    results = pd.read_csv(TINY.artifacts_dir / "calibration.csv")
+    assert len(results) == 4 * len(scores.columns)  # every (uncertainty, accuracy) pair has a row
+    defined = results[results["note"].isna()]
+    assert defined["tau"].between(-1, 1).all() and defined["pvalue"].between(0, 1).all()
+    assert (defined["ci_low"] <= defined["ci_high"]).all()
+    assert results.loc[results["tau"].isna(), "note"].str.contains("undefined").all()  # never a silent NaN
+    summary = json.loads((TINY.artifacts_dir / "calibration_summary.json").read_text())
+    assert summary["tasks"] == 8 and set(summary["calibration_cosine"]) == {"total", "aleatoric", "epistemic"}
+    subsets = pd.read_csv(TINY.artifacts_dir / "calibration_subsets.csv")
+    assert set(subsets["n"]) == {3, 6}
+
+
+def test_figures_notebook(tmp_path):
+    _execute("06_figures.ipynb", tmp_path, figures=[
+        "calibration_scatter", "uncertainty_distributions", "subset_decomposition", "truth_recovery",
+        "accuracy_metric_comparison", "qualitative_grid"])
