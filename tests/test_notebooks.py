@@ -149,6 +149,10 @@ def test_decomposition_notebook(tmp_path):
     assert np.isfinite(values).all()
     np.testing.assert_allclose(table["total"], table["aleatoric"] + table["epistemic"])
     assert (table[["n", "m"]] == 3).all().all()
+    under = pd.read_csv(TINY.artifacts_dir / "uncertainty_undertrained.csv")
+    tasks = pd.read_csv(TINY.artifacts_dir / "tasks.csv")
+    assert sorted(under["task_id"]) == sorted(tasks.loc[tasks["vagueness"] == 0, "id"])
+    assert np.isfinite(under[["aleatoric", "epistemic", "total"]].to_numpy()).all()
     folder = TINY.artifacts_dir / "embeddings"
     assert np.load(folder / "text_latents.npy").shape == (24, 384)
     for name, dim in [("toy_clip", 512), ("frame_features", 1280)]:
@@ -176,9 +180,27 @@ def test_calibration_notebook(tmp_path):
     assert summary["tasks"] == 8 and set(summary["calibration_cosine"]) == {"total", "aleatoric", "epistemic"}
     subsets = pd.read_csv(TINY.artifacts_dir / "calibration_subsets.csv")
     assert set(subsets["n"]) == {3, 6}
+    paired = pd.read_csv(TINY.artifacts_dir / "epistemic_by_checkpoint.csv")
+    assert len(paired) == summary["epistemic_by_checkpoint"]["tasks"] > 0
+    assert 0 <= summary["epistemic_by_checkpoint"]["share_higher_when_undertrained"] <= 1
 
 
 def test_figures_notebook(tmp_path):
     _execute("06_figures.ipynb", tmp_path, figures=[
         "calibration_scatter", "uncertainty_distributions", "subset_decomposition", "truth_recovery",
-        "accuracy_metric_comparison", "qualitative_grid"])
+        "epistemic_by_checkpoint", "accuracy_metric_comparison", "qualitative_grid"])
+
+
+def test_same_seed_gives_identical_result_tables_from_an_empty_cache(tmp_path):
+    """Determinism end to end: regenerate everything of notebooks 03-05 from scratch and compare the saved tables."""
+    import shutil
+
+    names = ["latent_prompts.csv", "latent_prompts_undertrained.csv", "uncertainty.csv", "accuracy.csv",
+             "calibration.csv", "calibration_subsets.csv", "truth_recovery.csv"]
+    before = {name: (TINY.artifacts_dir / name).read_bytes() for name in names}
+    shutil.rmtree(TINY.artifacts_dir / "cache")
+    _execute("03_latent_conditioning.ipynb", tmp_path, llm_examples=False)
+    _execute("04_decomposition.ipynb", tmp_path)
+    _execute("05_calibration.ipynb", tmp_path, n_resamples=199)
+    changed = [name for name in names if (TINY.artifacts_dir / name).read_bytes() != before[name]]
+    assert not changed, f"a rerun with the same seed changed {changed}"
