@@ -45,7 +45,8 @@ attributes as a clip counts as a positive (a repeated caption is not treated as
 a negative of its own clip). Random blur and Gaussian pixel noise on half the
 clips (``blur_probability``, ``noise_std``) make the tower tolerant of a
 generator's imperfect pixels. AdamW, linear warm-up,
-cosine decay; seeded, one CPU thread by default, so a run is reproducible.
+cosine decay; seeded, on a fixed number of CPU threads (2 by default; torch's CPU
+kernels give the same result for the same thread count), so a run is reproducible.
 
 Measured (default preset, 2400 fresh renders, 10 per object; see
 ``benchmarks/embedding.py``)
@@ -189,7 +190,7 @@ class ToyClipTrainingConfig:
     noise_std: float = 0.06
     blur_probability: float = 0.5
     seed: int = 0
-    num_threads: int = 1
+    num_threads: int = 2
 
     def __post_init__(self) -> None:
         if not isinstance(self.model, ToyClipConfig):
@@ -217,7 +218,8 @@ class ToyClipTrainingConfig:
 
 #: Training presets per profile: ``tiny`` trains in seconds (for tests and
 #: ``make tiny``, about 10 s), ``default`` in 2 to 3.5 minutes on one CPU thread
-#: (38,400 clips; 150 to 205 s measured on a 2-core machine shared with other work).
+#: (38,400 clips; 150 to 205 s measured on a 2-core machine shared with other work),
+#: less on the two threads it uses by default (see the README for the measured time).
 TOY_CLIP_PRESETS: dict[str, ToyClipTrainingConfig] = {
     "tiny": ToyClipTrainingConfig(
         model=ToyClipConfig(channels=(12, 24, 48), head_hidden=128), steps=60, batch_size=64, warmup_steps=10
@@ -579,7 +581,7 @@ def train_toy_clip_embedder(
     ----------
     config : ToyClipTrainingConfig or str
         Training settings, or a profile name whose preset to use
-        (``"tiny"``: about 10 s; ``"default"``: 2 to 3.5 minutes on one CPU thread).
+        (``"tiny"``: about 10 s; ``"default"``: 2 to 3.5 minutes on one CPU thread, less on two).
     output_dir : path, optional
         Checkpoint folder: ``config.json`` (architecture, training settings and
         a summary), ``model.safetensors`` and ``loss_curve.csv`` (step, loss,
