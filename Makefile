@@ -51,7 +51,7 @@ $(foreach i,$(shell seq 1 $(words $(NOTEBOOKS))),$(eval $(call notebook_rule,$(w
 test: $(SETUP) ## Run the test suite (unit, property and notebook tests)
 	$(PY) -m pytest -n 2 --dist loadfile -q
 
-bench: $(SETUP) ## Print speed benchmarks (vMF core, decomposition)
+bench: $(SETUP) ## Print speed benchmarks (vMF core, toy generator, embedders, seconds per pipeline stage)
 	$(PY) benchmarks/run.py
 
 lab: $(SETUP) ## Open JupyterLab on notebooks/
