@@ -21,38 +21,38 @@ def _threads() -> str:
     return f"{torch.get_num_threads()} thread(s)"
 
 
+def _seconds_per_step(module: torch.nn.Module, loss, steps: int) -> float:
+    """Mean wall time of one AdamW step of ``module`` on ``loss()``."""
+    opt = torch.optim.AdamW(module.parameters(), lr=1e-4)
+    start = time.perf_counter()
+    for _ in range(steps):
+        value = loss()
+        opt.zero_grad(); value.backward(); opt.step()
+    return (time.perf_counter() - start) / steps
+
+
 def bench_toy_training(rng=None, profile: str = "default", steps: int = 20):
     """Training throughput of each phase (clips or frames per second) on ``profile``'s architecture."""
     config = toy_config(profile)
     generator = ToyVideoGenerator(config)
     clips = world.render_batch(*(lambda t: (t, t["seed"]))(world.sample_training_set(config.ae_batch_size, seed=0)))
     frames = _clips_to_tensor(clips[:, :1])
-    opt = torch.optim.AdamW(generator.autoencoder.parameters(), lr=1e-4)
-    start = time.perf_counter()
-    for _ in range(steps):
-        loss = ((generator.autoencoder.decode(generator.autoencoder.encode(frames)) - frames) ** 2).mean()
-        opt.zero_grad(); loss.backward(); opt.step()
-    seconds = (time.perf_counter() - start) / steps
+    autoencoder = generator.autoencoder
+    seconds = _seconds_per_step(autoencoder, lambda: ((autoencoder.decode(autoencoder.encode(frames)) - frames) ** 2).mean(),
+                                steps)
     yield (f"toy autoencoder training ({profile}, batch {config.ae_batch_size} frames)",
            f"{config.ae_batch_size / seconds:,.0f} frames/s", _threads())
     n = config.codec_batch_size
     latents = torch.randn(n, int(np.prod(config.latent_shape)))
-    opt = torch.optim.AdamW(generator.codec.parameters(), lr=1e-4)
-    start = time.perf_counter()
-    for _ in range(steps):
-        loss = ((generator.codec.decoder(generator.codec.encoder(latents)) - latents) ** 2).mean()
-        opt.zero_grad(); loss.backward(); opt.step()
-    seconds = (time.perf_counter() - start) / steps
+    codec = generator.codec
+    seconds = _seconds_per_step(codec, lambda: ((codec.decoder(codec.encoder(latents)) - latents) ** 2).mean(), steps)
     yield (f"toy codec training ({profile}, batch {n} clips)", f"{n / seconds:,.0f} clips/s", _threads())
     n = config.denoiser_batch_size
     codes, text = torch.randn(n, config.codec_dim), torch.randn(n, config.text_dim)
-    opt = torch.optim.AdamW(generator.denoiser.parameters(), lr=1e-4)
-    start = time.perf_counter()
-    for _ in range(steps):
-        t = torch.randint(0, config.num_train_timesteps, (n,))
-        loss = ((generator.denoiser(codes, t, text) - codes) ** 2).mean()
-        opt.zero_grad(); loss.backward(); opt.step()
-    seconds = (time.perf_counter() - start) / steps
+    seconds = _seconds_per_step(
+        generator.denoiser,
+        lambda: ((generator.denoiser(codes, torch.randint(0, config.num_train_timesteps, (n,)), text) - codes) ** 2).mean(),
+        steps)
     yield (f"toy denoiser training ({profile}, batch {n} clips)", f"{n / seconds:,.0f} clips/s", _threads())
 
 

@@ -194,6 +194,20 @@ def _as_1d(x, name: str) -> np.ndarray:
 
 def _check_pairs(uncertainty, accuracy, names=("uncertainty", "accuracy")):
     """Validate a pair of arrays for the rank metrics."""
+    u, a = _check_lengths(uncertainty, accuracy, names)
+    if u.size < MIN_PAIRS:
+        raise ValueError(
+            f"need at least {MIN_PAIRS} ({names[0]}, {names[1]}) pairs for Kendall's tau, "
+            f"got {u.size}"
+        )
+    reason = _undefined_because(u, a, names)
+    if reason is not None:
+        raise ValueError(reason)
+    return u, a
+
+
+def _check_lengths(uncertainty, accuracy, names=("uncertainty", "accuracy")):
+    """Two finite 1-D arrays of the same length (no other condition)."""
     u = _as_1d(uncertainty, names[0])
     a = _as_1d(accuracy, names[1])
     if u.size != a.size:
@@ -201,17 +215,6 @@ def _check_pairs(uncertainty, accuracy, names=("uncertainty", "accuracy")):
             f"{names[0]} has {u.size} values but {names[1]} has {a.size}; "
             "pass one value of each per task"
         )
-    if u.size < MIN_PAIRS:
-        raise ValueError(
-            f"need at least {MIN_PAIRS} ({names[0]}, {names[1]}) pairs for Kendall's tau, "
-            f"got {u.size}"
-        )
-    for arr, name in ((u, names[0]), (a, names[1])):
-        if np.all(arr == arr[0]):
-            raise ValueError(
-                f"{name} is constant (all {arr.size} values equal {arr[0]:g}); Kendall's "
-                "tau is undefined when one variable has no spread"
-            )
     return u, a
 
 
@@ -1070,12 +1073,12 @@ def lowest_subset(other, size: int | float) -> np.ndarray:
     return np.argsort(values, kind="stable")[:size]
 
 
-def _undefined_because(uncertainty, accuracy) -> str | None:
-    """Why tau is undefined for these (checked) arrays, or None when it is defined."""
-    for values, name in ((uncertainty, "uncertainty"), (accuracy, "accuracy")):
-        values = np.asarray(values, dtype=float)
+def _undefined_because(uncertainty, accuracy, names=("uncertainty", "accuracy")) -> str | None:
+    """Why tau is undefined for these (checked) arrays because one is constant, or None."""
+    for values, name in ((uncertainty, names[0]), (accuracy, names[1])):
         if values.size and np.all(values == values[0]):
-            return f"tau undefined: {name} is constant ({values[0]:g} for all {values.size} tasks)"
+            return (f"{name} is constant (all {values.size} values equal {values[0]:g}); Kendall's "
+                    "tau is undefined when one variable has no spread")
     return None
 
 
@@ -1096,7 +1099,7 @@ def tau_summary(uncertainty, accuracy, *, confidence_level: float = 0.95, n_resa
     ValueError
         As :func:`kendall` for any other bad input (NaN, lengths, fewer than 3 pairs).
     """
-    u, a = _check_shapes_only(uncertainty, accuracy)
+    u, a = _check_lengths(uncertainty, accuracy)
     reason = _undefined_because(u, a)
     if u.size < MIN_PAIRS:
         reason = f"tau undefined: {u.size} tasks, fewer than the {MIN_PAIRS} a rank correlation needs"
@@ -1130,7 +1133,7 @@ def calibration_table(uncertainties, accuracies, *, frequencies=(), n_bins: int 
     rows = []
     for accuracy_name, accuracy in accuracies.items():
         for uncertainty_name, uncertainty in uncertainties.items():
-            u, a = _check_shapes_only(uncertainty, accuracy)
+            u, a = _check_lengths(uncertainty, accuracy)
             reason = _undefined_because(u, a)
             if reason is not None:
                 report = {"n": int(u.size), "note": reason}
@@ -1139,10 +1142,3 @@ def calibration_table(uncertainties, accuracies, *, frequencies=(), n_bins: int 
                 report = {**calibration_report(u, a, n_bins=bins, **options), "note": ""}
             rows.append({"uncertainty": uncertainty_name, "accuracy": accuracy_name, **report})
     return pd.DataFrame(rows)
-
-
-def _check_shapes_only(uncertainty, accuracy):
-    u, a = _as_1d(uncertainty, "uncertainty"), _as_1d(accuracy, "accuracy")
-    if u.size != a.size:
-        raise ValueError(f"uncertainty has {u.size} values but accuracy has {a.size}; pass one of each per task")
-    return u, a

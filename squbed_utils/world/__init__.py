@@ -42,7 +42,7 @@ from .attributes import (
     as_attributes,
     encode_attributes,
 )
-from .checker import attribute_accuracy, check_attributes
+from .checker import attribute_accuracy, attributes_allowed, check_attributes
 from .language import (
     Constraint,
     aleatoric_truth,
@@ -101,6 +101,7 @@ __all__ = [
     "all_captions",
     "as_attributes",
     "attribute_accuracy",
+    "attributes_allowed",
     "caption",
     "check_attributes",
     "completions",

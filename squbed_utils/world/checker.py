@@ -63,6 +63,7 @@ __all__ = [
     "SHAPE_MARGIN",
     "check_attributes",
     "attribute_accuracy",
+    "attributes_allowed",
 ]
 
 #: RGB distance from the background below which a pixel is background.
@@ -401,8 +402,18 @@ def attribute_accuracy(
         prompts = [prompts] * len(batch)
     if len(prompts) != len(batch):
         raise ValueError(f"got {len(batch)} clips but {len(prompts)} prompts; give one prompt per clip or one for all")
+    return attributes_allowed(check_attributes(batch), prompts)
+
+
+def attributes_allowed(found: pd.DataFrame, prompts: str | Constraint | Sequence[str | Constraint]) -> pd.DataFrame:
+    """:func:`attribute_accuracy` from attributes already recovered by :func:`check_attributes`.
+
+    Lets a caller score one batch of clips against several prompts (e.g. the
+    task prompt and the ground-truth object) while reading the clips once.
+    """
+    if isinstance(prompts, (str, Constraint)):
+        prompts = [prompts] * len(found)
     constraints = [p if isinstance(p, Constraint) else parse_prompt(p) for p in prompts]
-    found = check_attributes(batch)
     table = pd.DataFrame(
         {
             name: [value in c.allowed(name) for value, c in zip(found[name], constraints)]
