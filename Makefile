@@ -5,6 +5,10 @@ PYTHON  ?= python3
 VENV    := .venv
 PY      := $(VENV)/bin/python
 PROFILE ?= default
+# A Papermill parameters file (YAML) for every notebook, e.g. the paper profile's
+# models and manifest: make PROFILE=paper PARAMS=my_paper.yaml (see configs/paper.example.yaml)
+PARAMS  ?=
+PM_ARGS := --cwd notebooks --log-level WARNING $(if $(PARAMS),-f $(abspath $(PARAMS))) -p profile $(PROFILE)
 OUT     := output/$(PROFILE)
 SETUP   := $(VENV)/.installed
 
@@ -33,7 +37,7 @@ notebooks: $(EXECUTED) ## Run every notebook on PROFILE (default: default) with 
 
 figures: $(SETUP) ## Re-draw every figure from the saved results (re-runs only 06_figures on PROFILE)
 	@mkdir -p $(OUT)
-	$(PY) -m papermill --cwd notebooks --log-level WARNING -p profile $(PROFILE) notebooks/06_figures.ipynb $(OUT)/06_figures.ipynb.part.ipynb
+	$(PY) -m papermill $(PM_ARGS) notebooks/06_figures.ipynb $(OUT)/06_figures.ipynb.part.ipynb
 	mv $(OUT)/06_figures.ipynb.part.ipynb $(OUT)/06_figures.ipynb
 
 tiny: ## Run every notebook on the tiny profile (seconds; what the tests use)
@@ -43,7 +47,7 @@ tiny: ## Run every notebook on the tiny profile (seconds; what the tests use)
 define notebook_rule
 $(OUT)/$(notdir $(1)): $(1) $(2) $(SETUP) $(wildcard squbed_utils/*.py squbed_utils/*/*.py)
 	@mkdir -p $(OUT)
-	$(PY) -m papermill --cwd notebooks --log-level WARNING -p profile $(PROFILE) $(1) $$@.part.ipynb
+	$(PY) -m papermill $(PM_ARGS) $(1) $$@.part.ipynb
 	mv $$@.part.ipynb $$@
 endef
 $(foreach i,$(shell seq 1 $(words $(NOTEBOOKS))),$(eval $(call notebook_rule,$(word $(i),$(NOTEBOOKS)),$(if $(filter 1,$(i)),,$(word $(shell expr $(i) - 1),$(EXECUTED))))))

@@ -1,22 +1,29 @@
-"""Profiles: one name chooses the sizes, seeds and output folders of every notebook.
+"""Profiles: one name chooses the sizes, seeds, backends and output folders of every notebook.
 
 ``tiny``
     seconds; what the tests run, through the same code path.
 ``default``
-    what ``make`` runs on a laptop CPU with nothing downloaded.
+    what ``make`` runs on a laptop CPU with nothing downloaded (the toy world).
 ``paper``
-    the paper's setting (n = m = 10 per task, about 200 tasks), meant for a GPU.
+    the paper's setting with real models on real clips: n = m = 10 per task,
+    about 200 tasks of a Panda-70M- or VidGen-1M-style manifest, a diffusers
+    text-to-video pipeline (Cosmos-Predict2 in the paper: 93 frames of
+    1280x704 at 16 fps), an instruction-tuned LLM, and CLIP ViT-B/32. Meant for
+    a GPU or a cluster. The model paths and the manifest are parameters: see
+    :class:`RealSettings` and ``configs/paper.example.yaml``.
 
 Every notebook has a Papermill ``parameters`` cell with ``profile = "default"``
-and calls :func:`get_profile` on it.
+and ``overrides = {}`` and calls ``get_profile(profile, **overrides)``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-__all__ = ["Profile", "PROFILES", "get_profile", "project_root"]
+__all__ = ["Profile", "PROFILES", "RealSettings", "get_profile", "project_root"]
 
 
 def project_root() -> Path:
@@ -27,6 +34,91 @@ def project_root() -> Path:
     """
     candidate = Path(__file__).resolve().parents[1]
     return candidate if (candidate / "pyproject.toml").is_file() else Path.cwd()
+
+
+@dataclass(frozen=True)
+class RealSettings:
+    """What the ``paper`` profile needs to run on real clips with real models.
+
+    Model entries are local folders or Hugging Face hub ids; hub ids load from
+    the local cache only (download them once beforehand, see the README).
+
+    Attributes
+    ----------
+    manifest : str or None
+        The task manifest (CSV or Parquet; format in :mod:`squbed_utils.manifests`). Required.
+    clip_root : str or None
+        Folder that the manifest's relative ``path`` entries start from
+        (default: the manifest's folder).
+    num_tasks : int or None
+        Use the first ``num_tasks`` rows of the manifest (None: all; the paper used about 200).
+    video_model : str or None
+        The diffusers text-to-video pipeline (folder or hub id). Required.
+    video_family : str or None
+        Pipeline family (``cosmos-predict2``, ``wan``, ``cogvideox``, ``ltx-video``);
+        None detects it from the pipeline's class.
+    frames, height, width : int or None
+        Clip geometry the video model generates; None takes the family's default
+        (Cosmos-Predict2: 93 frames of 704 x 1280).
+    num_inference_steps : int or None
+        Denoising steps; None takes the family's default.
+    guidance_scale : float or None
+        Classifier-free guidance; None takes the family's default.
+    stored_frames, stored_height, stored_width : int
+        Geometry at which generated and ground-truth clips are stored and embedded.
+        CLIP reads 224 x 224 crops of a few frames, and 20,000 clips of 93 frames of
+        1280 x 704 would take 5 TB as arrays, so clips are resampled once, here.
+    llm : str or None
+        The instruction-tuned LLM that writes refined prompts (folder, ``.gguf`` file
+        or hub id). Required.
+    clip_model : str
+        The CLIP model (folder or hub id) for video embeddings and accuracy.
+    clip_frames : int
+        Frames CLIP embeds per clip (uniformly spaced), averaged.
+    device : str
+        ``"auto"`` (CUDA when present), ``"cuda"`` or ``"cpu"``.
+    torch_dtype : str
+        Precision of the video model and the LLM on the GPU (``"bfloat16"``; ``"float32"`` on CPU).
+    ray_address : str or None
+        Run generation and embedding on Ray: ``"local"`` for a Ray instance on this machine,
+        ``"auto"`` or ``"ray://host:port"`` for a cluster; None runs in this process.
+    ray_workers : int or None
+        Ray workers (one GPU each when the cluster has GPUs); None: one per GPU, else one per CPU.
+    """
+
+    manifest: str | None = None
+    clip_root: str | None = None
+    num_tasks: int | None = None
+    video_model: str | None = None
+    video_family: str | None = None
+    frames: int | None = None
+    height: int | None = None
+    width: int | None = None
+    num_inference_steps: int | None = None
+    guidance_scale: float | None = None
+    stored_frames: int = 16
+    stored_height: int = 224
+    stored_width: int = 400
+    llm: str | None = None
+    clip_model: str = "openai/clip-vit-base-patch32"
+    clip_frames: int = 8
+    device: str = "auto"
+    torch_dtype: str = "bfloat16"
+    ray_address: str | None = None
+    ray_workers: int | None = None
+
+    #: Entries without which the ``paper`` profile cannot run.
+    REQUIRED = ("manifest", "video_model", "llm")
+
+    def check(self) -> RealSettings:
+        """Raise a ValueError naming every required entry that is missing; return self."""
+        missing = [name for name in self.REQUIRED if not getattr(self, name)]
+        if missing:
+            raise ValueError(
+                f"the paper profile needs {missing}: pass them as overrides (Papermill: -f my_paper.yaml, "
+                "see configs/paper.example.yaml; Python: get_profile('paper', manifest=..., video_model=..., llm=...))"
+            )
+        return self
 
 
 @dataclass(frozen=True)
@@ -45,6 +137,11 @@ class Profile:
         ``m``, videos generated per refined prompt.
     monte_carlo_repeats : int
         Repetitions of simulation studies (estimator bias, sensitivity).
+    real : RealSettings or None
+        None for the toy world (``tiny``, ``default``); the models and manifest
+        for real clips (``paper``).
+    artifacts : str or None
+        Where results go instead of ``artifacts/<name>/`` (e.g. a scratch disk or a test's temporary folder).
     """
 
     name: str
@@ -52,17 +149,26 @@ class Profile:
     n_latents: int
     n_videos: int
     monte_carlo_repeats: int
+    real: RealSettings | None = None
+    artifacts: str | None = None
+
+    @property
+    def toy_world(self) -> bool:
+        """True when the tasks come from the toy world (``tiny``, ``default``), False for real clips."""
+        return self.real is None
 
     @property
     def artifacts_dir(self) -> Path:
         """Where this profile's cached and saved results live: ``artifacts/<name>/``."""
+        if self.artifacts is not None:
+            return Path(self.artifacts)
         return project_root() / "artifacts" / self.name
 
     @property
     def figures_dir(self) -> Path:
         """``figures/`` for the default profile (the committed figures), else
         ``artifacts/<name>/figures/`` so a test run never overwrites them."""
-        if self.name == "default":
+        if self.name == "default" and self.artifacts is None:
             return project_root() / "figures"
         return self.artifacts_dir / "figures"
 
@@ -70,13 +176,47 @@ class Profile:
 PROFILES = {
     "tiny": Profile("tiny", seed=0, n_latents=3, n_videos=3, monte_carlo_repeats=3),
     "default": Profile("default", seed=0, n_latents=10, n_videos=10, monte_carlo_repeats=30),
-    "paper": Profile("paper", seed=0, n_latents=10, n_videos=10, monte_carlo_repeats=100),
+    "paper": Profile("paper", seed=0, n_latents=10, n_videos=10, monte_carlo_repeats=100, real=RealSettings()),
 }
 
+_PROFILE_FIELDS = ("seed", "n_latents", "n_videos", "monte_carlo_repeats", "artifacts")
 
-def get_profile(name: str) -> Profile:
-    """The :class:`Profile` called ``name``; a ValueError lists the valid names."""
+
+def get_profile(name: str, **overrides: Any) -> Profile:
+    """The :class:`Profile` called ``name``, with ``overrides`` applied.
+
+    Parameters
+    ----------
+    name : str
+        ``"tiny"``, ``"default"`` or ``"paper"``.
+    **overrides
+        Profile fields (``seed``, ``n_latents``, ``n_videos``, ``monte_carlo_repeats``,
+        ``artifacts``) and, for ``paper``, any :class:`RealSettings` field
+        (``manifest``, ``video_model``, ``llm``...). None values are ignored, so a
+        parameters file may list every key.
+
+    Raises
+    ------
+    ValueError
+        For an unknown profile or key, a real-clip key on a toy profile, or a
+        ``paper`` profile missing a required entry.
+    """
     try:
-        return PROFILES[name]
+        profile = PROFILES[name]
     except KeyError:
         raise ValueError(f"unknown profile {name!r}; choose one of {sorted(PROFILES)}") from None
+    overrides = {key: value for key, value in overrides.items() if value is not None}
+    real_fields = {field.name for field in dataclasses.fields(RealSettings)}
+    unknown = sorted(set(overrides) - set(_PROFILE_FIELDS) - real_fields)
+    if unknown:
+        raise ValueError(f"unknown profile settings {unknown}; valid: {sorted(_PROFILE_FIELDS)} and, for the paper "
+                         f"profile, {sorted(real_fields)}")
+    real = {key: value for key, value in overrides.items() if key in real_fields}
+    if real and profile.real is None:
+        raise ValueError(f"{sorted(real)} apply to real clips; the {name!r} profile runs the toy world (use profile='paper')")
+    if "artifacts" in overrides:
+        overrides["artifacts"] = str(overrides["artifacts"])
+    profile = dataclasses.replace(profile, **{key: value for key, value in overrides.items() if key in _PROFILE_FIELDS})
+    if profile.real is not None:
+        profile = dataclasses.replace(profile, real=dataclasses.replace(profile.real, **real).check())
+    return profile
