@@ -292,3 +292,69 @@ def test_packaged_smollm2_refines_a_toy_prompt(smollm2_folder):
     prompts = llm("something red moves", 3, seed=0)
     assert len(prompts) == 3 and len({p.lower() for p in prompts}) == 3
     assert all(p.strip() and p.lower() != "something red moves" and "\n" not in p for p in prompts)
+
+
+# ---------------------------------------------------------------------------
+# loading from a folder, chat templates, sampling settings, empty answers (tiny random model)
+
+
+def test_local_folder_loads_in_the_asked_dtype(tiny_lm, tmp_path):
+    import torch
+
+    model, tokenizer = tiny_lm
+    folder = tmp_path / "tiny-llm"
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    half = LLMLatentPromptGenerator.from_pretrained(folder, dtype="bfloat16", threads=1)
+    assert (half.config.model, half.config.device, half.config.dtype) == (str(folder), "cpu", "bfloat16")
+    assert next(half.model.parameters()).dtype == torch.bfloat16
+    answer, _ = half.complete([half.chat_text("a cat", 2)], [0], max_new_tokens=4)[0]
+    assert isinstance(answer, str)
+    full = LLMLatentPromptGenerator.from_pretrained(str(folder), dtype="auto")  # auto: float32 on a CPU
+    assert full.config.dtype == "float32" and full.cache_key != half.cache_key
+
+
+def test_chat_text_uses_the_tokenizers_chat_template_else_plain_turns(tiny_lm, monkeypatch):
+    model, tokenizer = tiny_lm
+    llm = LLMLatentPromptGenerator(model, tokenizer, name="tiny-random")
+    request = "Prompt: a cat\nWrite 3 specific versions, one per line."
+    system = llm.messages("a cat", 3)[0]["content"]
+    text = llm.chat_text("a cat", 3)  # SmolLM2's ChatML template
+    assert text.startswith(f"<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\nPrompt: a dog playing")
+    assert text.endswith(f"<|im_start|>user\n{request}<|im_end|>\n<|im_start|>assistant\n")
+    monkeypatch.setattr(tokenizer, "chat_template", None)
+    plain = llm.chat_text("a cat", 3)
+    assert plain.startswith(f"System: {system}\n\nUser: Prompt: a dog playing")
+    assert plain.endswith(f"User: {request}\n\nAssistant:")
+
+
+def test_sampling_settings_shape_the_samples(tiny_lm):
+    model, tokenizer = tiny_lm
+    settings = {"name": "tiny-random", "threads": 1}
+    text = LLMLatentPromptGenerator(model, tokenizer, **settings).chat_text("something red moves", 3)
+
+    def answers(**sampling):
+        llm = LLMLatentPromptGenerator(model, tokenizer, **settings, **sampling)
+        return [answer for answer, _ in llm.complete([text, text], [0, 1], max_new_tokens=8)]
+
+    greedy = answers(temperature=0)
+    assert greedy[0] == greedy[1]  # temperature 0: the seed does not matter
+    assert answers(temperature=0.8, top_k=1) == greedy  # one candidate left: the argmax
+    assert answers(temperature=0.8, top_p=1e-6) == greedy  # the smallest set reaching top_p: the argmax
+    sampled = answers(temperature=1.0)
+    assert sampled[0] != sampled[1]
+
+
+def test_template_text_is_part_of_the_cache_key(tiny_lm, tmp_path):
+    model, tokenizer = tiny_lm
+    own = tmp_path / "mine.txt"
+    own.write_text("[user]\nGive {n} versions of {prompt}, one per line.\n")
+    before = LLMLatentPromptGenerator(model, tokenizer, template=own).cache_key
+    own.write_text("[user]\nGive {n} detailed versions of {prompt}, one per line.\n")
+    assert LLMLatentPromptGenerator(model, tokenizer, template=own).cache_key != before
+
+
+def test_empty_answers_end_in_a_clear_error():
+    llm = ScriptedLLM([("", True), ("\n\n", True), ("Sure! Here they are:\n", True)], max_attempts=3)
+    with pytest.raises(RuntimeError, match=r"only 0 distinct refined prompts out of n=2 for 'x' from 3 sampled answers"):
+        llm("x", 2, seed=0)

@@ -13,12 +13,15 @@ video       :class:`VideoEmbedder` (the shared base) and
             features averaged over frames (1280-d).
 toy_clip    :class:`ToyClipEmbedder`, a small CLIP-like video-text encoder
             trained on toy-world renders (512-d), and its training.
+clip        :class:`ClipVideoEmbedder`, a real CLIP (Transformers) over
+            uniformly sampled frames (512-d for the paper's ViT-B/32).
 evaluation  how well an embedder separates the toy world's attributes.
 
 :func:`load_video_embedder` builds a video embedder by name, the way the
 notebooks choose one with a parameter.
 """
 
+from .clip import DEFAULT_CLIP_MODEL, ClipVideoConfig, ClipVideoEmbedder, sample_frame_indices
 from .evaluation import evaluate_video_embedder, evaluation_clips
 from .text import SentenceEmbedder, default_model_path
 from .toy_clip import (
@@ -42,6 +45,9 @@ from .video import (
 __all__ = [
     "VIDEO_EMBEDDERS",
     "load_video_embedder",
+    "DEFAULT_CLIP_MODEL",
+    "ClipVideoConfig",
+    "ClipVideoEmbedder",
     "FRAME_FEATURE_PRESETS",
     "FrameFeatureConfig",
     "FrameFeatureEmbedder",
@@ -56,36 +62,64 @@ __all__ = [
     "evaluation_clips",
     "frame_feature_preset",
     "packaged_efficientnet_lite0_path",
+    "sample_frame_indices",
     "toy_clip_preset",
     "train_toy_clip_embedder",
     "validate_clips",
 ]
 
 #: Video embedders by the names the notebooks use.
-VIDEO_EMBEDDERS = ("toy_clip", "frame_features")
+VIDEO_EMBEDDERS = ("toy_clip", "frame_features", "clip")
 
 
-def load_video_embedder(name: str, profile: str = "default", checkpoint_dir=None, *, progress: bool = True) -> VideoEmbedder:
+def load_video_embedder(
+    name: str,
+    profile: str = "default",
+    checkpoint_dir=None,
+    *,
+    progress: bool = True,
+    model: str | None = None,
+    frames_sampled: int | None = None,
+    device: str = "auto",
+    dtype: str | None = None,
+    allow_download: bool = False,
+) -> VideoEmbedder:
     """A video embedder by name, with the settings of ``profile``.
 
     Parameters
     ----------
-    name : {"toy_clip", "frame_features"}
+    name : {"toy_clip", "frame_features", "clip"}
         ``toy_clip``: :class:`ToyClipEmbedder`, trained into ``checkpoint_dir``
         (or loaded from it when it holds a checkpoint trained with the same
         settings). ``frame_features``: :class:`FrameFeatureEmbedder` (pretrained).
+        ``clip``: :class:`ClipVideoEmbedder`, a real CLIP loaded offline from
+        ``model``.
     profile : str
-        Chooses the preset (``tiny`` or ``default``; any other profile uses ``default``).
+        Chooses the toy embedders' preset (``tiny`` or ``default``; any other
+        profile uses ``default``).
     checkpoint_dir : path, optional
         Where the toy CLIP checkpoint lives (required for ``toy_clip``).
     progress : bool
         Progress bar while training.
+    model : str, optional
+        ``clip`` only: a CLIP folder or hub id (default :data:`DEFAULT_CLIP_MODEL`).
+    frames_sampled, device, dtype, allow_download
+        ``clip`` only (the other embedders ignore them, so one call can build
+        several): see :meth:`ClipVideoEmbedder.from_pretrained`.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name.
     """
+    if name == "clip":
+        return ClipVideoEmbedder.from_pretrained(model or DEFAULT_CLIP_MODEL, frames_sampled=frames_sampled,
+                                                 device=device, dtype=dtype, allow_download=allow_download)
+    if name not in VIDEO_EMBEDDERS:
+        raise ValueError(f"unknown video embedder {name!r}; choose one of {list(VIDEO_EMBEDDERS)}")
     preset = "tiny" if profile == "tiny" else "default"
     if name == "toy_clip":
         if checkpoint_dir is None:
             raise ValueError("the toy_clip embedder needs checkpoint_dir: the folder to train it into or load it from")
         return train_toy_clip_embedder(preset, checkpoint_dir, progress=progress)
-    if name == "frame_features":
-        return FrameFeatureEmbedder(frame_feature_preset(preset))
-    raise ValueError(f"unknown video embedder {name!r}; choose one of {list(VIDEO_EMBEDDERS)}")
+    return FrameFeatureEmbedder(frame_feature_preset(preset))
