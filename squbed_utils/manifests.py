@@ -120,6 +120,7 @@ __all__ = [
     "ClipError",
     "load_manifest",
     "read_clip",
+    "resample_clip",
     "write_clip",
     "load_ground_truth",
     "clip_candidates",
@@ -433,7 +434,7 @@ def read_clip(
         clip = _load_array_clip(path)
         if len(clip) < frames:
             raise ClipError(_too_short(str(path), len(clip), frames))
-        return np.stack([_fit_frame(frame, height, width) for frame in clip[_bin_centres(len(clip), frames)]])
+        return resample_clip(clip, frames=frames, height=height, width=width)
     if suffix not in VIDEO_EXTENSIONS:
         raise ValueError(f"cannot read {path}: unknown extension {suffix!r}; use {', '.join(VIDEO_EXTENSIONS)} or .npy")
     return _decode_video(path, frames, height, width, start, end)
@@ -491,6 +492,30 @@ def _take_frames(reader, count: int | None, frames: int, height: int, width: int
 def _too_short(span: str, n: int, frames: int) -> str:
     return (f"{span} holds {n} frames, fewer than the {frames} asked: ask for fewer frames, "
             "widen the window, or drop this clip")
+
+
+def resample_clip(clip: np.ndarray, *, frames: int, height: int, width: int) -> np.ndarray:
+    """A clip at another geometry, by the rules :func:`read_clip` decodes with.
+
+    Parameters
+    ----------
+    clip : ndarray of uint8, shape (T, H, W, 3)
+        At least ``frames`` frames.
+    frames, height, width : int
+        The geometry asked for.
+
+    Returns
+    -------
+    ndarray of uint8, shape (frames, height, width, 3)
+        Frame ``k`` is input frame ``floor((k + 1/2) T / frames)``, centre-cropped to
+        the aspect ``width / height`` and resized (antialiased bicubic).
+    """
+    clip = np.asarray(clip)
+    if clip.ndim != 4 or clip.shape[-1] != 3 or clip.dtype != np.uint8:
+        raise ValueError(f"clip must be uint8 of shape (T, H, W, 3), got {clip.dtype} {clip.shape}")
+    if len(clip) < frames:
+        raise ClipError(_too_short("the clip", len(clip), frames))
+    return np.stack([_fit_frame(frame, height, width) for frame in clip[_bin_centres(len(clip), frames)]])
 
 
 def _bin_centres(n: int, frames: int) -> np.ndarray:

@@ -121,3 +121,34 @@ store.get_or_compute(list(range(10)), lambda x: fingerprint(x), compute, batch_s
     for x, array in enumerate(out):
         np.testing.assert_array_equal(array, np.arange(1000) * x)
     assert not [p for p in tmp_path.rglob("*.part")], "temporary files left behind"
+
+
+def test_model_file_fingerprint_reads_hub_blobs_small_files_whole_and_samples_large_ones(tmp_path, monkeypatch):
+    import hashlib
+
+    from squbed_utils import store
+    from squbed_utils.store import model_file_fingerprint, model_folder_fingerprint
+
+    blob = tmp_path / "blobs" / ("a" * 64)
+    blob.parent.mkdir()
+    blob.write_bytes(b"weights")
+    (tmp_path / "model.safetensors").symlink_to(blob)
+    assert model_file_fingerprint(tmp_path / "model.safetensors") == "a" * 64  # the hub cache names blobs by content
+    small = tmp_path / "config.json"
+    small.write_bytes(b'{"hidden_size": 8}')
+    assert model_file_fingerprint(small) == hashlib.sha256(b"18" + small.read_bytes()).hexdigest()
+    monkeypatch.setattr(store, "_WHOLE_FILE_BYTES", 1000)
+    large = tmp_path / "big.bin"
+    data = bytearray(np.random.default_rng(0).bytes(200_000))
+    large.write_bytes(bytes(data))
+    key = model_file_fingerprint(large)
+    data[0] ^= 1  # the first window covers byte 0
+    large.write_bytes(bytes(data))
+    assert model_file_fingerprint(large) != key
+    large.write_bytes(bytes(data) + b"x")  # the size is part of the key
+    assert model_file_fingerprint(large) not in (key,)
+    # a folder's key follows its files' relative paths, not where the folder lives
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    (copy / "config.json").write_bytes(small.read_bytes())
+    assert model_folder_fingerprint(copy, [copy / "config.json"]) == model_folder_fingerprint(tmp_path, [small])

@@ -499,14 +499,7 @@ def _model_folder(path_or_id: str | os.PathLike, allow_download: bool) -> Path:
 
 
 def _folder_fingerprint(folder: Path) -> str:
-    """Hash of the names and contents of a model folder's weight, configuration and vocabulary files."""
-    from ..store import file_fingerprint, fingerprint
+    """Key of a model folder's weight, configuration and vocabulary files."""
+    from ..store import model_folder_fingerprint
 
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in _FINGERPRINTED_SUFFIXES)
-    entries = []
-    for file in files:
-        target = file.resolve()
-        # the hub cache stores each file as blobs/<its sha256 or git hash>: the name is the content's hash
-        content = target.name if file.is_symlink() and target.parent.name == "blobs" else file_fingerprint(file)
-        entries.append((str(file.relative_to(folder)), content))
-    return fingerprint("clip-folder", entries)
+    return model_folder_fingerprint(folder, [p for p in folder.rglob("*") if p.is_file() and p.suffix in _FINGERPRINTED_SUFFIXES])

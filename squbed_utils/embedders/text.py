@@ -126,11 +126,11 @@ class SentenceEmbedder:
     @property
     def cache_key(self) -> str:
         """A short hash of the model folder's weights and configuration files, for per-item caches."""
-        from ..store import file_fingerprint, fingerprint
+        from ..store import fingerprint, model_folder_fingerprint
 
         if self._cache_key is None:  # the loaded model never changes, so hash its files once
-            files = sorted(p for p in self.path.rglob("*") if p.is_file() and p.suffix in {".json", ".safetensors", ".bin", ".txt"})
-            self._cache_key = fingerprint("sentence-embedder", [(str(p.relative_to(self.path)), file_fingerprint(p)) for p in files])
+            files = [p for p in self.path.rglob("*") if p.is_file() and p.suffix in {".json", ".safetensors", ".bin", ".txt"}]
+            self._cache_key = fingerprint("sentence-embedder", model_folder_fingerprint(self.path, files))
         return self._cache_key
 
     @property
