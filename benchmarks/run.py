@@ -20,6 +20,7 @@ from threadpoolctl import threadpool_limits
 
 from squbed_utils import uncertainty, vmf
 
+import distributed
 import embedding
 import generation
 import stages
@@ -87,6 +88,7 @@ BENCHMARKS = {
     **generation.BENCHMARKS,
     **embedding.BENCHMARKS,
     **stages.BENCHMARKS,
+    **distributed.BENCHMARKS,
 }
 # Slow benchmarks that train a model to measure its quality: run them by name.
 ON_REQUEST = {"toy_clip_quality", "frame_feature_quality"}

@@ -22,6 +22,14 @@ on (the generator's weights and config, the sampling options, the prompt text,
 the seeds; the embedder's config and the clips' key), so an interrupted run
 redoes only missing items and a changed parameter never reuses a stale one.
 
+Scale-out
+---------
+:func:`generate_videos` and :func:`embed_videos` take an ``executor``: with a
+:class:`~squbed_utils.distributed.RayExecutor` and a
+:class:`~squbed_utils.distributed.ModelSpec` instead of a live model, the
+missing rows are computed by Ray workers that save them into the same store,
+under the same keys (see :mod:`squbed_utils.distributed`).
+
 Seeds derive from ``(root seed, task id, latent index, video index)`` by
 :func:`~squbed_utils.prompts.derive_seed`, never from a row's position, so a
 task's videos are the same whichever other tasks are in the table, and the
@@ -30,6 +38,7 @@ first ``m`` seeds of a row do not change when ``m`` grows.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Sequence
@@ -38,6 +47,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .distributed import LocalExecutor
 from .prompts.base import derive_seed
 from .store import ArrayStore, fingerprint
 
@@ -182,6 +192,7 @@ def generate_videos(
     store: ArrayStore | str | os.PathLike,
     clips_per_batch: int = 256,
     progress: bool = False,
+    executor=None,
     **sampling: Any,
 ) -> pd.DataFrame:
     """Step 2: ``m`` videos per refined prompt, cached per (task, refined prompt).
@@ -190,9 +201,11 @@ def generate_videos(
     ----------
     latents : DataFrame
         The latent table of :func:`refine_tasks`.
-    generator : VideoGenerator
+    generator : VideoGenerator or ModelSpec
         Anything with ``generator(prompts, seeds, **sampling) -> uint8 (N, T, H, W, 3)``
-        and a ``cache_key`` (every :class:`~squbed_utils.generators.VideoGenerator` has both).
+        and a ``cache_key`` (every :class:`~squbed_utils.generators.VideoGenerator` has both),
+        or a :class:`~squbed_utils.distributed.ModelSpec` that loads one (required with a
+        :class:`~squbed_utils.distributed.RayExecutor`).
     m : int
         Videos per refined prompt, at least 2.
     seed : int
@@ -200,9 +213,13 @@ def generate_videos(
     store : ArrayStore or path
         Where each row's clips are saved, as uint8 ``(m, T, H, W, 3)``.
     clips_per_batch : int
-        Clips generated per call to the generator (rows are never split).
+        Clips generated per call to the generator (rows are never split); with an
+        executor, also what one worker takes at a time (and loses if preempted).
     progress : bool
         Show a progress bar over the rows not cached yet.
+    executor : RayExecutor, optional
+        Where the missing rows are generated; ``None``: here, one batch after another.
+        Keys and clips are the same either way.
     **sampling
         Passed to the generator (``guidance_scale``, ``num_inference_steps``...); part of the key.
 
@@ -219,21 +236,17 @@ def generate_videos(
     items = [(str(prompt), video_seeds(seed, task_id, j, m))
              for task_id, j, prompt in latents[list(LATENT_COLUMNS)].itertuples(index=False)]
     keys = [fingerprint("videos", generator_key, sampling, prompt, seeds) for prompt, seeds in items]
-
-    def compute(batch):
-        prompts = [prompt for prompt, seeds in batch for _ in seeds]
-        clips = generator(prompts, np.concatenate([seeds for _, seeds in batch]), batch_size=len(prompts), **sampling)
-        return list(clips.reshape(len(batch), m, *clips.shape[1:]))
-
-    store.ensure(
-        list(zip(keys, items)),
-        key=lambda keyed: keyed[0],
-        compute=lambda batch: compute([item for _, item in batch]),
-        batch_size=max(1, clips_per_batch // m),
-        progress=progress,
-        description="generating videos",
-    )
+    (executor or LocalExecutor()).compute_missing(
+        store, generator, list(zip(keys, items)), functools.partial(_generate_rows, m=m, sampling=sampling),
+        batch_size=max(1, clips_per_batch // m), progress=progress, description="generating videos")
     return latents.assign(video_key=keys)
+
+
+def _generate_rows(generator, rows: list[tuple[str, np.ndarray]], *, m: int, sampling: dict) -> list[np.ndarray]:
+    """The clips of latent-table rows ``(prompt, m seeds)``, one generator call: uint8 ``(m, T, H, W, 3)`` per row."""
+    prompts = [prompt for prompt, seeds in rows for _ in seeds]
+    clips = generator(prompts, np.concatenate([seeds for _, seeds in rows]), batch_size=len(prompts), **sampling)
+    return list(clips.reshape(len(rows), m, *clips.shape[1:]))
 
 
 def load_videos(latents: pd.DataFrame, store: ArrayStore | str | os.PathLike) -> np.ndarray:
@@ -297,6 +310,7 @@ def embed_videos(
     store: ArrayStore | str | os.PathLike,
     clips_per_batch: int = 256,
     progress: bool = False,
+    executor=None,
 ) -> np.ndarray:
     """Step 3b: unit embeddings of every generated video, cached per row.
 
@@ -304,8 +318,16 @@ def embed_videos(
     ----------
     latents : DataFrame
         A latent table with ``video_key`` (from :func:`generate_videos`).
-    embedder : VideoEmbedder
-        ``embedder(clips) -> float32 (N, d)`` unit rows, with a ``cache_key``.
+    embedder : VideoEmbedder or ModelSpec
+        ``embedder(clips) -> float32 (N, d)`` unit rows, with a ``cache_key``, or a
+        :class:`~squbed_utils.distributed.ModelSpec` that loads one (required with an executor).
+    clips_per_batch : int
+        Clips embedded per call (rows are never split).
+    progress : bool
+        Show a progress bar over the rows not cached yet.
+    executor : RayExecutor, optional
+        Where the missing rows are embedded (the workers read the clips from ``store``);
+        ``None``: here.
 
     Returns
     -------
@@ -314,23 +336,20 @@ def embed_videos(
     latents = _check_latents(latents, extra=("video_key",))
     store = store if isinstance(store, ArrayStore) else ArrayStore(store)
     embedder_key = embedder.cache_key
-
-    def compute(video_keys):
-        clips = [store.load(key) for key in video_keys]
-        vectors = embedder(np.concatenate(clips))
-        return np.split(vectors, np.cumsum([len(c) for c in clips])[:-1])
-
     video_keys = latents["video_key"].tolist()
+    keys = [fingerprint("video-embedding", embedder_key, video_key) for video_key in video_keys]
     m = len(store.load(video_keys[0]))
-    embedded = store.get_or_compute(
-        video_keys,
-        key=lambda video_key: fingerprint("video-embedding", embedder_key, video_key),
-        compute=compute,
-        batch_size=max(1, clips_per_batch // m),
-        progress=progress,
-        description="embedding videos",
-    )
-    return np.stack(embedded)
+    (executor or LocalExecutor()).compute_missing(
+        store, embedder, list(zip(keys, video_keys)), functools.partial(_embed_rows, store=store),
+        batch_size=max(1, clips_per_batch // m), progress=progress, description="embedding videos")
+    return np.stack([store.load(key) for key in keys])
+
+
+def _embed_rows(embedder, video_keys: list[str], *, store: ArrayStore) -> list[np.ndarray]:
+    """Embeddings of the clips saved under ``video_keys``, one embedder call: float32 ``(m, d)`` per row."""
+    clips = [store.load(key) for key in video_keys]
+    vectors = embedder(np.concatenate(clips))
+    return np.split(vectors, np.cumsum([len(c) for c in clips])[:-1])
 
 
 def per_task(latents: pd.DataFrame, values: np.ndarray) -> tuple[list[str], list[np.ndarray]]:
