@@ -1,0 +1,158 @@
+"""Which data and models a profile uses: the one place the notebooks ask.
+
+The notebooks run the same stages on the toy world (``tiny``, ``default``) and on
+real clips with real models (``paper``). Every choice that differs between the
+two is made here, from the :class:`~squbed_utils.profiles.Profile`:
+
+=======================  ===========================================  ==========================================
+stage                    toy world                                    real clips (``paper``)
+=======================  ===========================================  ==========================================
+tasks                    :func:`squbed_utils.world.make_tasks`        the manifest (:mod:`squbed_utils.manifests`)
+ground-truth clips       renders saved by notebook 01                 decoded from the videos, cached per clip
+video model              the toy diffusion model of notebook 02       a diffusers text-to-video pipeline
+latent prompt generator  the toy world's exact grammar                an instruction-tuned LLM
+video embedders          toy CLIP, EfficientNet-Lite0 frame features  CLIP
+where generation runs    this process                                 this process, or Ray workers
+=======================  ===========================================  ==========================================
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .profiles import Profile
+from .store import ArrayStore
+
+__all__ = [
+    "cache",
+    "real_tasks",
+    "reference_clips",
+    "video_generator",
+    "executor",
+    "latent_prompt_generator",
+    "default_video_embedders",
+    "video_embedders",
+]
+
+
+def cache(settings: Profile) -> ArrayStore:
+    """The per-item store every stage caches into: ``<artifacts>/cache``."""
+    return ArrayStore(settings.artifacts_dir / "cache")
+
+
+def _real(settings: Profile, what: str):
+    if settings.real is None:
+        raise ValueError(f"{what} needs real clips; the {settings.name!r} profile runs the toy world (use profile='paper')")
+    return settings.real
+
+
+def _clip_root(settings: Profile) -> Path:
+    """Where the manifest's relative paths start: ``clip_root``, else the manifest's folder."""
+    real = _real(settings, "a clip root")
+    return Path(real.clip_root if real.clip_root is not None else Path(real.manifest).parent).expanduser()
+
+
+def real_tasks(settings: Profile) -> pd.DataFrame:
+    """The task table of the ``paper`` profile: the manifest, validated, first ``num_tasks`` rows."""
+    from .manifests import load_manifest
+
+    real = _real(settings, "real_tasks")
+    tasks = load_manifest(real.manifest, clip_root=_clip_root(settings))
+    return tasks if real.num_tasks is None else tasks.head(real.num_tasks).reset_index(drop=True)
+
+
+def reference_clips(tasks: pd.DataFrame, settings: Profile, *, progress: bool = False) -> np.ndarray:
+    """Each task's ground-truth clip, uint8 (N, T, H, W, 3), in table order.
+
+    Toy tasks read the renders notebook 01 saved; real tasks decode their video
+    once to the profile's stored geometry and cache it.
+    """
+    if settings.toy_world:
+        from .world import read_task_clips
+
+        return read_task_clips(tasks, settings.artifacts_dir)
+    from .manifests import load_ground_truth
+
+    real = settings.real
+    return load_ground_truth(tasks, frames=real.stored_frames, height=real.stored_height, width=real.stored_width,
+                             clip_root=_clip_root(settings), store=cache(settings), progress=progress)
+
+
+def _generator_options(settings: Profile) -> dict[str, Any]:
+    real = settings.real
+    options = {"family": real.video_family, "frames": real.frames, "height": real.height, "width": real.width,
+               "num_inference_steps": real.num_inference_steps, "guidance_scale": real.guidance_scale,
+               "output_frames": real.stored_frames, "output_height": real.stored_height,
+               "output_width": real.stored_width, "device": real.device, "torch_dtype": real.torch_dtype}
+    return {key: value for key, value in options.items() if value is not None}
+
+
+def video_generator(settings: Profile, checkpoint: str = "final", *, ray_spec: bool = True, **toy_options: Any):
+    """The video model: the toy checkpoint ``checkpoint`` (``final`` or ``undertrained``) from
+    notebook 02 (``toy_options`` go to its ``from_pretrained``, e.g. a shared ``embedder``),
+    or the profile's diffusers pipeline.
+
+    With ``ray_address`` set (and ``ray_spec``) this is a :class:`~squbed_utils.distributed.ModelSpec`
+    that each Ray worker loads itself (the driver never holds the weights); pass :func:`executor` beside it.
+    ``ray_spec=False`` always loads the model in this process (a few samples for a figure).
+    """
+    if settings.toy_world:
+        from .generators import ToyVideoGenerator
+
+        return ToyVideoGenerator.from_pretrained(settings.artifacts_dir / "generator" / checkpoint, **toy_options)
+    from .generators import DiffusersVideoGenerator
+
+    real = settings.real
+    if real.ray_address is not None and ray_spec:
+        from .distributed import ModelSpec
+
+        return ModelSpec(DiffusersVideoGenerator, real.video_model, _generator_options(settings))
+    return DiffusersVideoGenerator.from_pretrained(real.video_model, **_generator_options(settings))
+
+
+def executor(settings: Profile):
+    """A :class:`~squbed_utils.distributed.RayExecutor` when the profile sets ``ray_address``, else None (serial)."""
+    if settings.real is None or settings.real.ray_address is None:
+        return None
+    from .distributed import RayExecutor
+
+    address = None if settings.real.ray_address == "local" else settings.real.ray_address
+    return RayExecutor(num_workers=settings.real.ray_workers, address=address)
+
+
+def latent_prompt_generator(settings: Profile):
+    """The latent prompt generator: the toy world's grammar, or the profile's LLM."""
+    if settings.toy_world:
+        from .prompts import ToyLatentPromptGenerator
+
+        return ToyLatentPromptGenerator()
+    from .prompts import LLMLatentPromptGenerator
+
+    real = settings.real
+    return LLMLatentPromptGenerator.from_pretrained(real.llm, device=real.device, dtype=real.torch_dtype)
+
+
+def default_video_embedders(settings: Profile) -> list[str]:
+    """The video embedders notebook 04 uses when not told: the first is the one calibration reports."""
+    from .embedders import VIDEO_EMBEDDERS
+
+    return [name for name in VIDEO_EMBEDDERS if name != "clip"] if settings.toy_world else ["clip"]
+
+
+def video_embedders(settings: Profile, names: list[str] | None = None) -> dict:
+    """Video embedders by name (default: :func:`default_video_embedders`), built or loaded for the profile."""
+    from .embedders import load_video_embedder
+
+    names = default_video_embedders(settings) if names is None else list(names)
+    if not names:
+        raise ValueError("video_embedders is empty; name at least one, e.g. ['clip'] or ['toy_clip']")
+    return {name: load_video_embedder(name, settings.name, settings.artifacts_dir / "video_embedder",
+                                      **({} if settings.toy_world else {"model": settings.real.clip_model,
+                                                                        "frames_sampled": settings.real.clip_frames,
+                                                                        "device": settings.real.device,
+                                                                        "dtype": settings.real.torch_dtype}))
+            for name in names}
