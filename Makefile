@@ -55,7 +55,7 @@ $(foreach i,$(shell seq 1 $(words $(NOTEBOOKS))),$(eval $(call notebook_rule,$(w
 test: $(SETUP) ## Run the test suite (unit, property and notebook tests)
 	$(PY) -m pytest -n 2 --dist loadfile -q
 
-bench: $(SETUP) ## Print speed benchmarks (vMF core, toy generator, embedders, seconds per pipeline stage)
+bench: $(SETUP) ## Print speed benchmarks (vMF core, toy generator, embedders, seconds per pipeline stage, Ray speed-up)
 	$(PY) benchmarks/run.py
 
 lab: $(SETUP) ## Open JupyterLab on notebooks/

@@ -133,7 +133,8 @@ def latent_prompt_generator(settings: Profile):
     from .prompts import LLMLatentPromptGenerator
 
     real = settings.real
-    return LLMLatentPromptGenerator.from_pretrained(real.llm, device=real.device, dtype=real.torch_dtype)
+    return LLMLatentPromptGenerator.from_pretrained(real.llm, device=real.device, dtype=real.torch_dtype,
+                                                    **(real.llm_options or {}))
 
 
 def default_video_embedders(settings: Profile) -> list[str]:

@@ -71,6 +71,10 @@ class RealSettings:
     llm : str or None
         The instruction-tuned LLM that writes refined prompts (folder, ``.gguf`` file
         or hub id). Required.
+    llm_options : dict or None
+        Further settings of :meth:`~squbed_utils.prompts.LLMLatentPromptGenerator.from_pretrained`:
+        sampling (``temperature``, ``top_p``, ``top_k``, ``max_new_tokens``), ``max_attempts``,
+        ``batch_size``, ``threads``, ``template`` (a few-shot prompt file).
     clip_model : str
         The CLIP model (folder or hub id) for video embeddings and accuracy.
     clip_frames : int
@@ -100,6 +104,7 @@ class RealSettings:
     stored_height: int = 224
     stored_width: int = 400
     llm: str | None = None
+    llm_options: dict | None = None
     clip_model: str = "openai/clip-vit-base-patch32"
     clip_frames: int = 8
     device: str = "auto"
