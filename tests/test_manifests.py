@@ -9,7 +9,6 @@ import pytest
 
 from squbed_utils import manifests
 from squbed_utils.manifests import (
-    PAPER_CATEGORY_MIX,
     ClipError,
     category_counts,
     clip_candidates,

@@ -1,7 +1,5 @@
 """Profiles and their overrides, and the ``%%only`` cell magic that lets a notebook serve both worlds."""
 
-from pathlib import Path
-
 import pytest
 
 from squbed_utils.profiles import PROFILES, RealSettings, get_profile, project_root

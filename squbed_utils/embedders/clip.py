@@ -40,8 +40,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -51,7 +49,7 @@ import torch
 import torch.nn.functional as F
 
 from ..generators.base import check_prompts
-from .video import VideoEmbedder, _check_positive_int
+from .video import VideoEmbedder, _check_positive_int, _staged_folder
 
 __all__ = [
     "DEFAULT_CLIP_MODEL",
@@ -333,25 +331,13 @@ class ClipVideoEmbedder(VideoEmbedder):
         temporary folder first and moved into place, so an interrupted save
         leaves no half-written checkpoint.
         """
-        folder = Path(path)
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-        try:
+        with _staged_folder(path) as staging:
             self.network.save_pretrained(staging)
             self.image_processor.save_pretrained(staging)
             if self.tokenizer is not None:
                 self.tokenizer.save_pretrained(staging)
             (staging / SETTINGS_NAME).write_text(json.dumps({"frames_sampled": self.config.frames_sampled}) + "\n")
-            if folder.is_dir():  # keep files other code put there, replace ours
-                for file in staging.iterdir():
-                    os.replace(file, folder / file.name)
-                shutil.rmtree(staging)
-            else:
-                os.replace(staging, folder)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        return folder
+        return Path(path)
 
     # -- identity, for per-item caches ---------------------------------------
 

@@ -32,6 +32,7 @@ batching, progress bars and normalisation come from the base class.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -240,28 +241,40 @@ def _load_state_dict(module: torch.nn.Module, path: Path, where: str) -> None:
         ) from None
 
 
-def _save_checkpoint(path: str | os.PathLike, config_dict: dict, module: torch.nn.Module) -> Path:
-    """Write config.json + model.safetensors atomically (temp folder, then rename)."""
-    from safetensors.torch import save_file
+@contextlib.contextmanager
+def _staged_folder(path: str | os.PathLike):
+    """Yield an empty temporary folder beside ``path``; on success move its files into ``path``.
 
+    Files are written into the staging folder and moved into place only when
+    the block ends without an error, so an interrupted save never leaves a
+    half-written checkpoint. Files others put in an existing ``path`` (e.g. a
+    loss curve) are kept; ours are replaced.
+    """
     folder = Path(path)
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
-        state = {key: value.detach().cpu().contiguous() for key, value in module.state_dict().items()}
-        save_file(state, str(staging / WEIGHTS_NAME))
-        (staging / CONFIG_NAME).write_text(json.dumps(config_dict, indent=2, sort_keys=True) + "\n")
+        yield staging
         if folder.is_dir():
-            # keep files other code put there (e.g. the loss curve), replace ours
-            for name in (WEIGHTS_NAME, CONFIG_NAME):
-                os.replace(staging / name, folder / name)
+            for file in staging.iterdir():
+                os.replace(file, folder / file.name)
             shutil.rmtree(staging)
         else:
             os.replace(staging, folder)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return folder
+
+
+def _save_checkpoint(path: str | os.PathLike, config_dict: dict, module: torch.nn.Module) -> Path:
+    """Write config.json + model.safetensors atomically (see :func:`_staged_folder`)."""
+    from safetensors.torch import save_file
+
+    with _staged_folder(path) as staging:
+        state = {key: value.detach().cpu().contiguous() for key, value in module.state_dict().items()}
+        save_file(state, str(staging / WEIGHTS_NAME))
+        (staging / CONFIG_NAME).write_text(json.dumps(config_dict, indent=2, sort_keys=True) + "\n")
+    return Path(path)
 
 
 # ---------------------------------------------------------------------------
