@@ -39,7 +39,18 @@ def embedder_spec(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def executor():
-    executor = RayExecutor(num_workers=2, init_kwargs=dict(num_cpus=2, include_dashboard=False, log_to_driver=False))
+    import ray
+
+    options = dict(num_workers=2, init_kwargs=dict(num_cpus=2, include_dashboard=False, log_to_driver=False))
+    try:
+        executor = RayExecutor(**options)
+    except Exception as error:  # noqa: BLE001
+        # Ray's own start-up deadlines (30 s for the node) are fixed; on a saturated CI machine
+        # they can pass before its processes have imported. Start once more before failing.
+        if "timed out" not in str(error).lower():
+            raise
+        ray.shutdown()
+        executor = RayExecutor(**options)
     yield executor
     executor.shutdown()
 
