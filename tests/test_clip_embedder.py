@@ -18,13 +18,7 @@ from squbed_utils.embedders import (
 from squbed_utils.testing.clip import save_tiny_clip
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """On a CPU shared with other busy processes, two torch threads wait for each other (about 30x slower here)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
 
 
 @pytest.fixture(scope="module")

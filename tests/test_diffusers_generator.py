@@ -21,12 +21,7 @@ PROMPTS = ["a red ball rolls to the left", "a dog runs on a beach", "rain falls 
 SEEDS = [11, 12, 13]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
 
 
 @pytest.fixture(scope="module")
