@@ -18,7 +18,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 EXECUTED  := $(patsubst notebooks/%.ipynb,$(OUT)/%.ipynb,$(NOTEBOOKS))
 
 .DEFAULT_GOAL := all
-.PHONY: all setup notebooks figures tiny test bench lab lock clean help
+.PHONY: all setup notebooks figures tiny train test bench lab lock clean help
 
 all: setup notebooks ## Set up .venv, then run every notebook on the default profile (figures -> figures/)
 
@@ -43,9 +43,12 @@ figures: $(SETUP) ## Re-draw every figure from the saved results (re-runs only 0
 tiny: ## Run every notebook on the tiny profile (seconds; what the tests use)
 	$(MAKE) notebooks PROFILE=tiny
 
+train: $(SETUP) ## Retrain the default profile's toy video model (about 20 min) and refresh models/toy_generator
+	$(PY) scripts/train_toy_generator.py
+
 # One rule per notebook, chained so that stage k runs after stage k-1.
 define notebook_rule
-$(OUT)/$(notdir $(1)): $(1) $(2) $(SETUP) $(wildcard squbed_utils/*.py squbed_utils/*/*.py)
+$(OUT)/$(notdir $(1)): $(1) $(2) $(SETUP) $(wildcard squbed_utils/*.py squbed_utils/*/*.py models/toy_generator/*/*)
 	@mkdir -p $(OUT)
 	$(PY) -m papermill $(PM_ARGS) $(1) $$@.part.ipynb
 	mv $$@.part.ipynb $$@

@@ -2,9 +2,12 @@
 
 import json
 
+import shutil
+
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from squbed_utils.embedders import SentenceEmbedder
 from squbed_utils.generators import ToyVideoGenerator, VideoGenerator, toy_config, train_toy_generator
@@ -125,3 +128,72 @@ def test_finished_training_is_reused_and_a_changed_config_retrains(trained, embe
         np.testing.assert_array_equal(reused.state_dict()[key].numpy(), value.numpy(), err_msg=key)
     with pytest.raises(Retrained):
         train_toy_generator(toy_config("tiny", denoiser_lr=5e-4), out, progress=False, embedder=embedder)
+
+
+def _refuse_training(monkeypatch):
+    from squbed_utils.generators import toy
+
+    def refuse(*args):
+        raise AssertionError("trained although a matching exported run was there")
+
+    monkeypatch.setattr(toy, "_training_set", refuse)
+
+
+def test_an_exported_run_is_copied_instead_of_trained(trained, tmp_path, embedder, monkeypatch):
+    from safetensors import safe_open
+    from squbed_utils.generators.toy import export_checkpoint, shipped_checkpoint
+
+    generator, out = trained
+    shipped = export_checkpoint(out, tmp_path / "shipped")
+    with safe_open(shipped / "final" / "model.safetensors", "pt") as weights:
+        assert {str(weights.get_tensor(k).dtype) for k in weights.keys()} == {"torch.float16"}
+    assert shipped_checkpoint(toy_config("tiny"), shipped) == shipped
+    assert shipped_checkpoint(toy_config("tiny", denoiser_lr=5e-4), shipped) is None
+    assert shipped_checkpoint(toy_config("tiny"), tmp_path / "nowhere") is None
+
+    _refuse_training(monkeypatch)
+    copied = train_toy_generator(toy_config("tiny"), tmp_path / "run", progress=False, embedder=embedder,
+                                 shipped=shipped)
+    for key, value in generator.state_dict().items():  # the float32 model, rounded to float16 and back
+        np.testing.assert_array_equal(copied.state_dict()[key].numpy(), value.half().float().numpy(), err_msg=key)
+    assert (tmp_path / "run" / "undertrained" / "model.safetensors").read_bytes() == \
+        (shipped / "undertrained" / "model.safetensors").read_bytes()
+    assert (tmp_path / "run" / "training_curves.csv").read_text() == (out / "training_curves.csv").read_text()
+
+    # a re-export (here float32 weights) replaces the copy: no stale model survives `make train`
+    export_checkpoint(out, shipped, dtype=torch.float32)
+    refreshed = train_toy_generator(toy_config("tiny"), tmp_path / "run", progress=False, embedder=embedder,
+                                    shipped=shipped)
+    for key, value in generator.state_dict().items():
+        np.testing.assert_array_equal(refreshed.state_dict()[key].numpy(), value.numpy(), err_msg=key)
+
+
+def test_exporting_an_unfinished_run_is_a_clear_error(trained, tmp_path, embedder):
+    from squbed_utils.generators.toy import export_checkpoint
+
+    _, out = trained
+    with pytest.raises(FileNotFoundError, match="holds no finished training run .missing final/model.safetensors"):
+        export_checkpoint(tmp_path / "empty", tmp_path / "target")
+    # a finished run being retrained with another config: its old final/ must not be exported
+    shutil.copytree(out, tmp_path / "run")
+    train_toy_generator(toy_config("tiny", denoiser_lr=5e-4), tmp_path / "run", progress=False, embedder=embedder,
+                        shipped=None, max_steps=5)
+    with pytest.raises(FileNotFoundError, match="is unfinished .training_state.pt is there"):
+        export_checkpoint(tmp_path / "run", tmp_path / "target")
+
+
+def test_the_committed_default_model_is_todays_config_and_has_learned(embedder):
+    """models/toy_generator is what `make` uses on the default profile. It must be the run of today's default
+    config (else notebook 02 silently retrains for 20 minutes) and it must know the world, except where it
+    was not taught."""
+    from squbed_utils.generators.toy import SHIPPED_DIR, accuracy_by_knowledge, shipped_checkpoint
+
+    assert shipped_checkpoint(toy_config("default")) == SHIPPED_DIR, (
+        "models/toy_generator was trained with another config than toy_config('default'); run `make train`")
+    accuracy = {name: accuracy_by_knowledge(ToyVideoGenerator.from_pretrained(SHIPPED_DIR / name, embedder=embedder),
+                                            clips_per_object=1, seed=10**6)
+                for name in ("final", "undertrained")}
+    final, under = accuracy["final"], accuracy["undertrained"]
+    assert final.loc["common", ["colour", "motion", "size"]].min() >= 0.95
+    assert final.loc["common", "shape"] >= 0.85
+    assert under.loc["common", "all"] < final.loc["common", "all"] - 0.2
