@@ -43,7 +43,7 @@ figures: $(SETUP) ## Re-draw every figure from the saved results (re-runs only 0
 tiny: ## Run every notebook on the tiny profile (seconds; what the tests use)
 	$(MAKE) notebooks PROFILE=tiny
 
-train: $(SETUP) ## Retrain the default profile's toy video model (about 20 min) and refresh models/toy_generator
+train: $(SETUP) ## Retrain the default profile's toy video model (about 17 min) and refresh models/toy_generator
 	$(PY) scripts/train_toy_generator.py
 
 # One rule per notebook, chained so that stage k runs after stage k-1.
