@@ -13,7 +13,6 @@ import tempfile
 import time
 
 import numpy as np
-import pandas as pd
 
 from squbed_utils import accuracy, calibration, pipeline, uncertainty, world
 from squbed_utils.embedders import FrameFeatureEmbedder, SentenceEmbedder, ToyClipEmbedder, frame_feature_preset
@@ -53,7 +52,7 @@ def bench_pipeline_stages(rng=None, n_tasks: int = 12):
           lambda: pipeline.embed_videos(latents, FrameFeatureEmbedder(frame_feature_preset("default")), store=store))
     ids, text_by_task = pipeline.per_task(latents, text)
     _, videos_by_task = pipeline.per_task(latents, videos)
-    table = timed("04 decompose (vMF fits)", lambda: uncertainty.decompose_tasks(text_by_task, videos_by_task, ids))
+    timed("04 decompose (vMF fits)", lambda: uncertainty.decompose_tasks(text_by_task, videos_by_task, ids))
     reference = world.read_task_clips(tasks, root)
     scores = timed("05 score clips (attributes, SSIM, PSNR)",
                    lambda: accuracy.score_tasks(tasks, (c for _, c in pipeline.videos_by_task(latents, store)), reference))
