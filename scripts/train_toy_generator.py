@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     start = time.perf_counter()
     train_toy_generator(toy_config("default"), args.run_dir, shipped=None)
-    print(f"trained in {time.perf_counter() - start:.0f} s (a finished run in {args.run_dir} is reused)")
+    print(f"done in {time.perf_counter() - start:.0f} s (a finished run already in {args.run_dir} is loaded, not retrained)")
     print(f"exported to {export_checkpoint(args.run_dir, args.target)}")
 
 
