@@ -1,7 +1,6 @@
 """The toy latent video diffusion model: training, sampling, persistence, errors."""
 
 import json
-
 import shutil
 
 import numpy as np
@@ -184,7 +183,7 @@ def test_exporting_an_unfinished_run_is_a_clear_error(trained, tmp_path, embedde
 
 def test_the_committed_default_model_is_todays_config_and_has_learned(embedder):
     """models/toy_generator is what `make` uses on the default profile. It must be the run of today's default
-    config (else notebook 02 silently retrains for 20 minutes) and it must know the world, except where it
+    config (else notebook 02 silently retrains for 17 minutes) and it must know the world, except where it
     was not taught."""
     from squbed_utils.generators.toy import SHIPPED_DIR, accuracy_by_knowledge, shipped_checkpoint
 

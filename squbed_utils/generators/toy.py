@@ -78,6 +78,8 @@ _MAX_THREADS = 2
 SHIPPED_DIR = Path(__file__).resolve().parents[2] / "models" / "toy_generator"
 _CHECKPOINTS = ("final", "undertrained")
 _CURVES = "training_curves.csv"
+#: Every file of an exported run (what :func:`export_checkpoint` writes), relative to its folder.
+_RUN_FILES = (*(f"{c}/{f}" for c in _CHECKPOINTS for f in (WEIGHTS_NAME, CONFIG_NAME)), _CURVES)
 
 
 @dataclasses.dataclass
@@ -754,8 +756,7 @@ def shipped_checkpoint(config: ToyGeneratorConfig | str, folder: str | os.PathLi
     if isinstance(config, str):
         config = toy_config(config)
     folder = Path(folder)
-    complete = all((folder / name / WEIGHTS_NAME).is_file() for name in _CHECKPOINTS) and (folder / _CURVES).is_file()
-    if not complete:
+    if not all((folder / name).is_file() for name in _RUN_FILES):
         return None
     saved = json.loads((folder / "final" / CONFIG_NAME).read_text())
     return folder if saved == _saved_config(config) else None
@@ -775,8 +776,7 @@ def export_checkpoint(run_dir: str | os.PathLike, target: str | os.PathLike = SH
         If ``run_dir`` holds no finished run (both checkpoints and the curves).
     """
     run_dir, target = Path(run_dir), Path(target)
-    missing = [name for name in (*(f"{c}/{WEIGHTS_NAME}" for c in _CHECKPOINTS), _CURVES)
-               if not (run_dir / name).is_file()]
+    missing = [name for name in _RUN_FILES if not (run_dir / name).is_file()]
     if missing:
         raise FileNotFoundError(f"{run_dir} holds no finished training run (missing {', '.join(missing)}); "
                                 "run train_toy_generator on it first")
@@ -792,16 +792,12 @@ def export_checkpoint(run_dir: str | os.PathLike, target: str | os.PathLike = SH
 
 def _copy_run(source: Path, out: Path) -> None:
     """Mirror an exported run into ``out`` (files already identical are left alone)."""
-    import shutil
+    from ..store import atomic_write
 
-    for name in (*(f"{c}/{f}" for c in _CHECKPOINTS for f in (CONFIG_NAME, WEIGHTS_NAME)), _CURVES):
-        src, dst = source / name, out / name
-        if dst.is_file() and dst.read_bytes() == src.read_bytes():
-            continue
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dst.with_name(dst.name + ".part")
-        shutil.copyfile(src, tmp)
-        os.replace(tmp, dst)
+    for name in _RUN_FILES:
+        data, destination = (source / name).read_bytes(), out / name
+        if not (destination.is_file() and destination.read_bytes() == data):
+            atomic_write(destination, lambda file: file.write(data))
 
 
 def _training_set(config: ToyGeneratorConfig, progress: bool) -> tuple[pd.DataFrame, np.ndarray]:
