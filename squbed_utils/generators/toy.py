@@ -64,6 +64,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ..store import atomic_write
 from .base import CONFIG_NAME, GeneratorConfig, VideoGenerator, read_config
 
 __all__ = ["ToyGeneratorConfig", "ToyVideoGenerator", "FrameAutoencoder", "LatentDenoiser", "PRESETS",
@@ -453,15 +454,13 @@ class ToyVideoGenerator(VideoGenerator):
     def save_pretrained(self, path: str | os.PathLike, *, dtype: torch.dtype = torch.float32) -> Path:
         """Write ``config.json`` and ``model.safetensors`` (weights stored as ``dtype``; loading
         always computes in float32) to the folder ``path``."""
-        from safetensors.torch import save_file
+        from safetensors.torch import save
 
         folder = Path(path)
-        folder.mkdir(parents=True, exist_ok=True)
         _atomic_write_text(folder / CONFIG_NAME, json.dumps(_saved_config(self.config), indent=2) + "\n")
-        tmp = folder / (WEIGHTS_NAME + ".part")
         weights = {name: tensor.to(dtype) for name, tensor in self.state_dict().items()}
-        save_file(weights, str(tmp), metadata={"architecture": self.architecture})
-        os.replace(tmp, folder / WEIGHTS_NAME)
+        data = save(weights, metadata={"architecture": self.architecture})
+        atomic_write(folder / WEIGHTS_NAME, lambda file: file.write(data))
         return folder
 
     @classmethod
@@ -517,9 +516,7 @@ def _architecture_fields(config: ToyGeneratorConfig) -> dict[str, Any]:
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    atomic_write(path, lambda file: file.write(text), binary=False)
 
 
 # --- training ------------------------------------------------------------------
@@ -547,9 +544,7 @@ def _lr_lambda(total: int, warmup: float = 0.05):
 
 
 def _save_state(path: Path, state: dict) -> None:
-    tmp = path.with_name(path.name + ".part")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
+    atomic_write(path, lambda file: torch.save(state, file))
 
 
 def train_toy_generator(
@@ -650,9 +645,7 @@ def train_toy_generator(
 
     def write_curves() -> None:
         table = pd.DataFrame(curves, columns=["phase", "step", "loss"])
-        tmp = out / "training_curves.csv.part"
-        table.to_csv(tmp, index=False)
-        os.replace(tmp, out / "training_curves.csv")
+        _atomic_write_text(out / _CURVES, table.to_csv(index=False))
 
     def run_phase(phase: str, loss_at, after_step=None) -> bool:
         """Optimise ``phase`` until its step count; False when ``max_steps`` ran out first."""
@@ -792,8 +785,6 @@ def export_checkpoint(run_dir: str | os.PathLike, target: str | os.PathLike = SH
 
 def _copy_run(source: Path, out: Path) -> None:
     """Mirror an exported run into ``out`` (files already identical are left alone)."""
-    from ..store import atomic_write
-
     for name in _RUN_FILES:
         data, destination = (source / name).read_bytes(), out / name
         if not (destination.is_file() and destination.read_bytes() == data):
