@@ -108,8 +108,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .pipeline import task_number
-from .prompts.base import derive_seed
+from .seeds import SUBSET_STREAM, derive_seed, task_number
 from .store import ArrayStore, atomic_write, fingerprint
 from .world.tasks import MANIFEST_COLUMNS, validate_tasks
 
@@ -170,7 +169,6 @@ _WINDOW_COLUMNS = ("start", "end")
 _MAX_LISTED = 10
 # Part of every cache key of decoded clips: bump it when the decoding rules (module docstring) change.
 _DECODE_RULE = "window-by-fps/bin-centres/pil-bicubic-centre-crop/v1"
-_SUBSET_STREAM = 3  # seed stream of cut_subset, apart from the pipeline's streams 1 and 2
 
 
 class ClipError(ValueError):
@@ -1002,7 +1000,7 @@ def cut_subset(
     chosen = []
     for name, count in counts.items():
         pool = candidates.loc[pools[name]].sort_values("id", kind="stable").index
-        order = np.random.default_rng(derive_seed(seed, _SUBSET_STREAM, task_number(name))).permutation(len(pool))
+        order = np.random.default_rng(derive_seed(seed, SUBSET_STREAM, task_number(name))).permutation(len(pool))
         chosen.extend(pool[order[:count]])
     subset = candidates.loc[chosen].reset_index(drop=True)
     if path_template is None and "path" not in subset.columns:

@@ -31,7 +31,7 @@ missing rows are computed by Ray workers that save them into the same store,
 under the same keys (see :mod:`squbed_utils.distributed`).
 
 Seeds derive from ``(root seed, task id, latent index, video index)`` by
-:func:`~squbed_utils.prompts.derive_seed`, never from a row's position, so a
+:func:`~squbed_utils.seeds.derive_seed`, never from a row's position, so a
 task's videos are the same whichever other tasks are in the table, and the
 first ``m`` seeds of a row do not change when ``m`` grows.
 """
@@ -39,7 +39,6 @@ first ``m`` seeds of a row do not change when ``m`` grows.
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -48,13 +47,12 @@ import numpy as np
 import pandas as pd
 
 from .distributed import LocalExecutor
-from .prompts.base import derive_seed
+from .seeds import PROMPT_STREAM, derive_seed, task_number, video_seeds
 from .store import ArrayStore, fingerprint
+from .validation import check_count, check_seed
 
 __all__ = [
     "LATENT_COLUMNS",
-    "task_number",
-    "video_seeds",
     "refine_tasks",
     "generate_videos",
     "load_videos",
@@ -66,48 +64,6 @@ __all__ = [
 
 #: Columns of the latent table (``video_key`` is added by :func:`generate_videos`).
 LATENT_COLUMNS: tuple[str, ...] = ("task_id", "latent_index", "latent_prompt")
-
-# Salts that keep the seed streams of different stages apart.
-_PROMPT_STREAM, _VIDEO_STREAM = 1, 2
-
-
-def task_number(task_id: str) -> int:
-    """A stable 60-bit integer for a task id (its SHA-256), to derive the task's seeds from.
-
-    Examples
-    --------
-    >>> task_number("toy-0000") == task_number("toy-0000") != task_number("toy-0001")
-    True
-    """
-    return int(hashlib.sha256(str(task_id).encode()).hexdigest()[:15], 16)
-
-
-def _check_count(name: str, value: Any, meaning: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} ({meaning}) must be an integer >= 2, got {value!r}")
-    if value < 2:
-        raise ValueError(
-            f"{name} ({meaning}) must be at least 2, got {value}: a von Mises-Fisher fit, and so an entropy, "
-            "needs two or more unit vectors"
-        )
-    return int(value)
-
-
-def _check_seed(seed: Any) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    return int(seed)
-
-
-def video_seeds(seed: int, task_id: str, latent_index: int, m: int) -> np.ndarray:
-    """The ``m`` sampling seeds of one (task, refined prompt): int64 in ``[0, 2**63)``.
-
-    Seed ``k`` depends only on ``(seed, task_id, latent_index, k)``, so
-    ``video_seeds(s, t, j, m)[:m']`` equals ``video_seeds(s, t, j, m')``.
-    """
-    number = task_number(task_id)
-    return np.array([derive_seed(seed, _VIDEO_STREAM, number, int(latent_index), k) for k in range(m)], np.int64)
-
 
 def _check_tasks(tasks: pd.DataFrame) -> pd.DataFrame:
     from .world import validate_tasks
@@ -149,7 +105,7 @@ def refine_tasks(
     n : int
         Refined prompts per task, at least 2.
     seed : int
-        Root seed; task ``t`` is refined with ``derive_seed(seed, 1, task_number(t))``.
+        Root seed; task ``t`` is refined with ``derive_seed(seed, PROMPT_STREAM, task_number(t))`` (:mod:`squbed_utils.seeds`).
     store : ArrayStore or path
         Where the refined prompts of each task are cached.
     progress : bool
@@ -161,11 +117,11 @@ def refine_tasks(
         The latent table: ``len(tasks) * n`` rows, columns :data:`LATENT_COLUMNS`.
     """
     tasks = _check_tasks(tasks)
-    n = _check_count("n", n, "refined prompts per task")
-    seed = _check_seed(seed)
+    n = check_count("n", n, "refined prompts per task")
+    seed = check_seed(seed)
     store = store if isinstance(store, ArrayStore) else ArrayStore(store)
     generator_key = prompt_generator.cache_key
-    requests = [(str(t), str(p), derive_seed(seed, _PROMPT_STREAM, task_number(t))) for t, p in zip(tasks["id"], tasks["prompt"])]
+    requests = [(str(t), str(p), derive_seed(seed, PROMPT_STREAM, task_number(t))) for t, p in zip(tasks["id"], tasks["prompt"])]
 
     def compute(batch):
         refined = prompt_generator.generate([p for _, p, _ in batch], n, [s for _, _, s in batch])
@@ -209,7 +165,7 @@ def generate_videos(
     m : int
         Videos per refined prompt, at least 2.
     seed : int
-        Root seed; see :func:`video_seeds`.
+        Root seed; see :func:`squbed_utils.seeds.video_seeds`.
     store : ArrayStore or path
         Where each row's clips are saved, as uint8 ``(m, T, H, W, 3)``.
     clips_per_batch : int
@@ -229,8 +185,8 @@ def generate_videos(
         ``latents`` with a ``video_key`` column: the store key of each row's clips.
     """
     latents = _check_latents(latents)
-    m = _check_count("m", m, "videos per refined prompt")
-    seed = _check_seed(seed)
+    m = check_count("m", m, "videos per refined prompt")
+    seed = check_seed(seed)
     store = store if isinstance(store, ArrayStore) else ArrayStore(store)
     generator_key = generator.cache_key
     items = [(str(prompt), video_seeds(seed, task_id, j, m))

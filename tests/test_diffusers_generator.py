@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from squbed_utils import pipeline as squbed_pipeline
+from squbed_utils import seeds as squbed_seeds
 from squbed_utils.generators import (PIPELINE_FAMILIES, DiffusersGeneratorConfig, DiffusersVideoGenerator,
                                      VideoGenerator, family_config)
 from squbed_utils.generators import diffusers_pipeline
@@ -175,7 +176,7 @@ def test_generate_videos_caches_every_clip_and_a_rerun_generates_nothing(generat
         assert again["video_key"].tolist() == first["video_key"].tolist()
         np.testing.assert_array_equal(squbed_pipeline.load_videos(again, store), clips)
         # the clips are the generator's own, seeded by the pipeline's per-video seeds
-        seeds = squbed_pipeline.video_seeds(0, "t1", 0, 2)
+        seeds = squbed_seeds.video_seeds(0, "t1", 0, 2)
         np.testing.assert_array_equal(original([PROMPTS[2]] * 2, seeds), clips[2])
     finally:
         del generator.generate_batch

@@ -88,15 +88,6 @@ def _run(tasks, root, generator=None, n=3, m=2, seed=0):
                                            clips_per_batch=4)
 
 
-def test_video_seeds_depend_on_task_latent_and_index_only():
-    seeds = pipeline.video_seeds(0, "toy-0001", 2, 5)
-    assert seeds.dtype == np.int64 and len(set(seeds)) == 5 and (seeds >= 0).all()
-    np.testing.assert_array_equal(pipeline.video_seeds(0, "toy-0001", 2, 3), seeds[:3])
-    others = [pipeline.video_seeds(1, "toy-0001", 2, 5), pipeline.video_seeds(0, "toy-0002", 2, 5),
-              pipeline.video_seeds(0, "toy-0001", 3, 5)]
-    assert all(not set(o) & set(seeds) for o in others)
-
-
 def test_refined_prompts_are_cached_per_task(tasks, tmp_path):
     store = ArrayStore(tmp_path)
     latents = pipeline.refine_tasks(tasks, ToyLatentPromptGenerator(), 4, seed=0, store=store)

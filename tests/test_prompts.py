@@ -6,12 +6,12 @@ from collections import Counter
 import pytest
 
 from squbed_utils import world
+from squbed_utils.seeds import derive_seed
 from squbed_utils.prompts import (
     LLMLatentPromptGenerator,
     LLMPromptConfig,
     ToyLatentPromptGenerator,
     convert_gguf,
-    derive_seed,
     load_template,
     packaged_gguf_path,
     parse_refined_prompts,

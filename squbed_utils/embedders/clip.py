@@ -48,7 +48,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..generators.base import check_prompts
+from ..validation import check_prompts
 from .video import VideoEmbedder, _check_positive_int, _staged_folder
 
 __all__ = [

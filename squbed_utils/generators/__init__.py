@@ -12,14 +12,14 @@ diffusers_pipeline  :class:`DiffusersVideoGenerator`: any diffusers text-to-vide
                     Imported on first use (it imports diffusers, which takes seconds).
 """
 
-from .base import GeneratorConfig, VideoGenerator, check_prompts, check_seeds
+from .base import GeneratorConfig, VideoGenerator
 from .toy import PRESETS, ToyGeneratorConfig, ToyVideoGenerator, accuracy_by_knowledge, toy_config, train_toy_generator
 
 _DIFFUSERS_NAMES = ("PIPELINE_FAMILIES", "PipelineFamily", "DiffusersGeneratorConfig", "DiffusersVideoGenerator",
                     "CosmosPredict2TextToWorldPipeline", "detect_family", "family_config")
 
 
-__all__ = ["GeneratorConfig", "VideoGenerator", "check_prompts", "check_seeds", "PRESETS",
+__all__ = ["GeneratorConfig", "VideoGenerator", "PRESETS",
            "ToyGeneratorConfig", "ToyVideoGenerator", "accuracy_by_knowledge", "toy_config", "train_toy_generator",
            *_DIFFUSERS_NAMES]
 

@@ -24,8 +24,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..seeds import check_seeds
+from ..validation import check_prompts
 
-__all__ = ["GeneratorConfig", "VideoGenerator", "check_prompts", "check_seeds", "read_config", "CONFIG_NAME"]
+__all__ = ["GeneratorConfig", "VideoGenerator", "read_config", "CONFIG_NAME"]
 
 CONFIG_NAME = "config.json"
 
@@ -66,19 +67,6 @@ class GeneratorConfig:
         if missing:
             raise ValueError(f"{source} lacks keys {missing} that {cls.__name__} needs")
         return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
-
-
-def check_prompts(prompts: str | Sequence[str]) -> list[str]:
-    """Validate prompts: a list of non-empty strings (a single str is one prompt)."""
-    if isinstance(prompts, str):
-        prompts = [prompts]
-    prompts = list(prompts)
-    for i, prompt in enumerate(prompts):
-        if not isinstance(prompt, str):
-            raise ValueError(f"prompt {i} is a {type(prompt).__name__}, not a str")
-        if not prompt.strip():
-            raise ValueError(f"prompt {i} is empty; every clip needs a prompt with at least one word")
-    return prompts
 
 
 def read_config(path: str | os.PathLike, architecture: str) -> dict[str, Any]:

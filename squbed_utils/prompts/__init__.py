@@ -22,7 +22,7 @@ Example
 ['a small yellow triangle stands still', 'a little green plus sign stays still']
 """
 
-from .base import LatentPromptGenerator, as_seeds, check_request, derive_seed
+from .base import LatentPromptGenerator, check_request
 from .llm import (
     LLMLatentPromptGenerator,
     LLMPromptConfig,
@@ -44,11 +44,9 @@ __all__ = [
     "ToyLatentPromptGenerator",
     "ToyPromptConfig",
     "ToyRefinement",
-    "as_seeds",
     "check_request",
     "convert_gguf",
     "default_cache_dir",
-    "derive_seed",
     "load_causal_lm",
     "load_template",
     "packaged_gguf_path",

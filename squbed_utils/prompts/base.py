@@ -30,22 +30,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["LatentPromptGenerator", "derive_seed", "check_request", "as_seeds"]
+from ..seeds import as_seeds
 
-
-def derive_seed(seed: int, *keys: int) -> int:
-    """A child seed in ``[0, 2**63)`` drawn from ``seed`` and integer ``keys`` (e.g. an attempt number).
-
-    Distinct key tuples give (practically) independent seeds, unlike ``seed + k``,
-    which collides with the neighbouring root seed.
-
-    Examples
-    --------
-    >>> derive_seed(0, 1) == derive_seed(0, 1) != derive_seed(1, 0)
-    True
-    """
-    state = np.random.SeedSequence([int(seed) % 2**64, *(int(k) % 2**64 for k in keys)]).generate_state(2, np.uint32)
-    return int((int(state[0]) << 31) ^ int(state[1]))
+__all__ = ["LatentPromptGenerator", "check_request"]
 
 
 def check_request(prompt: Any, n: Any) -> tuple[str, int]:
@@ -65,25 +52,6 @@ def check_request(prompt: Any, n: Any) -> tuple[str, int]:
     if n < 1:
         raise ValueError(f"n (the number of refined prompts) must be >= 1, got {n}")
     return prompt.strip(), int(n)
-
-
-def as_seeds(seeds: int | Sequence[int], count: int) -> list[int]:
-    """Per-prompt seeds: a sequence of ``count`` ints as is, or one int spread by :func:`derive_seed`.
-
-    Raises
-    ------
-    ValueError
-        If a sequence has the wrong length or holds a non-integer.
-    """
-    if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
-        return [derive_seed(int(seeds), i) for i in range(count)]
-    seeds = list(seeds)
-    if len(seeds) != count:
-        raise ValueError(f"got {len(seeds)} seeds for {count} prompts; pass one seed per prompt or a single int")
-    for s in seeds:
-        if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
-            raise ValueError(f"seeds must be integers, got {s!r}")
-    return [int(s) for s in seeds]
 
 
 class LatentPromptGenerator(abc.ABC):
@@ -123,7 +91,7 @@ class LatentPromptGenerator(abc.ABC):
             Refined prompts per prompt.
         seeds : int or sequence of int, default 0
             One seed per prompt, or a single root seed from which per-prompt
-            seeds are derived (:func:`derive_seed` ``(seeds, i)``).
+            seeds are derived (:func:`~squbed_utils.seeds.derive_seed` ``(seeds, i)``).
         """
         if isinstance(prompts, str):
             raise ValueError("generate() takes a list of prompts; call the generator itself for a single prompt")

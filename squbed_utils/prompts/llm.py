@@ -51,7 +51,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .base import LatentPromptGenerator, derive_seed
+from ..seeds import derive_seed
+from .base import LatentPromptGenerator
 
 __all__ = [
     "LLMLatentPromptGenerator",

@@ -32,7 +32,8 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import world
-from .base import LatentPromptGenerator, as_seeds, check_request
+from ..seeds import as_seeds
+from .base import LatentPromptGenerator, check_request
 
 __all__ = ["ToyLatentPromptGenerator", "ToyPromptConfig", "ToyRefinement"]
 
