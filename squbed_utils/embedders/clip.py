@@ -48,6 +48,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..runtime import is_local_path, resolve_device
 from ..validation import check_prompts
 from .video import VideoEmbedder, _check_positive_int, _staged_folder
 
@@ -290,8 +291,6 @@ class ClipVideoEmbedder(VideoEmbedder):
         ValueError
             For an unknown dtype or a folder that holds another kind of model.
         """
-        from ..prompts.llm import resolve_device  # the device rules every model loader shares
-
         if frames_sampled is not None:  # fail before loading anything
             _check_positive_int("frames_sampled", frames_sampled)
         device = resolve_device(device)
@@ -455,15 +454,13 @@ def _pooled(output) -> torch.Tensor:
 
 def _model_folder(path_or_id: str | os.PathLike, allow_download: bool) -> Path:
     """The local folder of a CLIP model: ``path_or_id`` itself, or a hub id's snapshot in the Hugging Face cache."""
-    from ..prompts.llm import _looks_local  # one rule for "is this a path or a hub id" across loaders
-
     name = os.fspath(path_or_id)
     path = Path(name).expanduser()
     if path.is_dir():
         return path
     if path.exists():
         raise FileNotFoundError(f"{name!r} is a file; pass a CLIP model folder or a hub id")
-    if isinstance(path_or_id, Path) or _looks_local(name):
+    if isinstance(path_or_id, Path) or is_local_path(name):
         raise FileNotFoundError(
             f"no CLIP model at {name!r}: the folder does not exist; pass an existing folder "
             f"(written by save_pretrained) or a hub id such as {DEFAULT_CLIP_MODEL!r}"

@@ -102,7 +102,7 @@ import numpy as np
 import torch
 from diffusers import DiffusionPipeline
 
-from ..prompts.llm import _looks_local, resolve_device
+from ..runtime import is_local_path, resolve_device
 from ..store import fingerprint, model_folder_fingerprint, save_json, tensor_fingerprint
 from .base import CONFIG_NAME, GeneratorConfig, VideoGenerator, read_config
 
@@ -483,7 +483,7 @@ def _pipeline_folder(path_or_id: str | os.PathLike, allow_download: bool) -> Pat
         if not path.is_dir():
             raise ValueError(f"{path} is a file; pass a diffusers pipeline folder or a hub id")
         return path.resolve()
-    if isinstance(path_or_id, os.PathLike) or _looks_local(name) or name.count("/") != 1:
+    if isinstance(path_or_id, os.PathLike) or is_local_path(name) or name.count("/") != 1:
         raise FileNotFoundError(f"no pipeline folder at {str(path)!r}; pass an existing folder (written by "
                                 "save_pretrained or downloaded from the hub) or a hub id such as "
                                 f"{PIPELINE_FAMILIES['wan'].checkpoint!r}")
