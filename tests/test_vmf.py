@@ -14,18 +14,19 @@ from hypothesis import strategies as st
 from scipy import special
 
 from squbed_utils import vmf
+from squbed_utils._bessel import DEBYE_MIN_R, DEBYE_RADII
 
 DIMS = [2, 3, 5, 10, 64, 128, 384, 512, 1024, 4096, 8192]
 KAPPAS = [1e-8, 1e-4, 0.1, 1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6, 1e7]
 # Points next to the switchovers between evaluation regimes: x = 1 (power
-# series / ive), sqrt(nu^2 + x^2) = _DEBYE_MIN_R (ive / Debye), x = nu
+# series / ive), sqrt(nu^2 + x^2) = DEBYE_MIN_R (ive / Debye), x = nu
 # (continued fraction / Debye) and the radii where the Debye term count drops.
-_R0 = float(vmf._DEBYE_MIN_R)
+_R0 = float(DEBYE_MIN_R)
 SWITCHOVER_POINTS = (
     [(d, k) for d in (2, 3, 10, 40) for k in (1.0 - 1e-12, 1.0 + 1e-12)]
     + [(d, k) for d in (2, 5, 30) for k in (np.sqrt(_R0**2 - (d / 2 - 1) ** 2) * f for f in (1 - 1e-12, 1 + 1e-12))]
     + [(d, k) for d in (76, 200, 1000) for k in ((d / 2 - 1) * (1 - 1e-12), (d / 2 - 1) * (1 + 1e-12))]
-    + [(3, float(r) * f) for r in vmf._DEBYE_RADII[2:] for f in (1 - 1e-12, 1 + 1e-12)]
+    + [(3, float(r) * f) for r in DEBYE_RADII[2:] for f in (1 - 1e-12, 1 + 1e-12)]
 )
 GRID = list(itertools.product(DIMS, KAPPAS)) + SWITCHOVER_POINTS
 
