@@ -1,6 +1,7 @@
 """Latent prompt generators: the toy-world sampler, the LLM answer parser, and the LLM generator."""
 
 import json
+import re
 from collections import Counter
 
 import pytest
@@ -17,6 +18,7 @@ from squbed_utils.prompts import (
     parse_refined_prompts,
     render_messages,
 )
+from squbed_utils.prompts import llm_text
 
 TOY_PROMPTS = ["something red moves", "a small shape", "something", "a big blue thing moves sideways", "a cross falls"]
 
@@ -132,6 +134,14 @@ def test_parser_cleans_and_dedupes(text, expected):
     assert parse_refined_prompts(text, "something red") == expected
 
 
+def test_text_side_lives_in_llm_text_and_compares_prompts_in_normal_form():
+    assert (parse_refined_prompts, load_template, render_messages) == (
+        llm_text.parse_refined_prompts, llm_text.load_template, llm_text.render_messages)
+    assert llm_text.normalise_prompt('  "A  Red ball!" ') == "a red ball"
+    assert (llm_text.TEMPLATES_DIR / llm_text.DEFAULT_TEMPLATE).is_file()
+    assert load_template() == (llm_text.TEMPLATES_DIR / "refine.txt").read_text(encoding="utf-8")
+
+
 def test_parser_keeps_at_most_n_and_may_return_fewer():
     text = "a\n1. red ball\n2. blue cube\n3. green cone"
     assert parse_refined_prompts(text, "x", n=2) == ["a", "red ball"]
@@ -189,10 +199,14 @@ def tiny_lm(smollm2_folder):
 
 
 def test_tiny_model_sampling_is_seeded_and_batch_independent(tiny_lm):
+    import torch
+
     model, tokenizer = tiny_lm
     llm = LLMLatentPromptGenerator(model, tokenizer, name="tiny-random", threads=1, batch_size=4)
     text = llm.chat_text("something red moves", 3)
+    threads = torch.get_num_threads()
     one = llm.complete([text], [1], max_new_tokens=12)
+    assert torch.get_num_threads() == threads  # the thread count is restored after generating
     assert one == llm.complete([text], [1], max_new_tokens=12)
     three = llm.complete([text, text, text], [2, 1, 3], max_new_tokens=12)
     assert three[1] == one[0]  # a row's sample does not depend on its batch
@@ -266,7 +280,8 @@ def test_from_pretrained_errors(tmp_path):
     import torch
 
     missing = tmp_path / "no-such-model"
-    with pytest.raises(FileNotFoundError, match=str(missing)):
+    named = re.escape(f"no model at local path {str(missing)!r}; pass an existing model folder")
+    with pytest.raises(FileNotFoundError, match=named):
         LLMLatentPromptGenerator.from_pretrained(missing)
     with pytest.raises(FileNotFoundError, match="models/nowhere.gguf"):
         LLMLatentPromptGenerator.from_pretrained("./models/nowhere.gguf")

@@ -13,7 +13,9 @@ ToyLatentPromptGenerator
 LLMLatentPromptGenerator
     an instruction-tuned causal LM on ``transformers``, few-shot prompted from
     ``templates/refine.txt``; the packaged SmolLM2-135M-Instruct by default
-    (offline), or any local folder, ``.gguf`` file or hub id.
+    (offline), or any local folder, ``.gguf`` file or hub id (model loading and
+    sampling in :mod:`.llm`; templates and the answer parser, no model needed,
+    in :mod:`.llm_text`).
 
 Example
 -------
@@ -29,12 +31,9 @@ from .llm import (
     convert_gguf,
     default_cache_dir,
     load_causal_lm,
-    load_template,
     packaged_gguf_path,
-    parse_refined_prompts,
-    render_messages,
-    resolve_device,
 )
+from .llm_text import load_template, parse_refined_prompts, render_messages
 from .toy import ToyLatentPromptGenerator, ToyPromptConfig, ToyRefinement
 
 __all__ = [
@@ -52,5 +51,4 @@ __all__ = [
     "packaged_gguf_path",
     "parse_refined_prompts",
     "render_messages",
-    "resolve_device",
 ]

