@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from squbed_utils import pipeline, world
+from squbed_utils import backends, pipeline
 from squbed_utils.distributed import ModelSpec, RayExecutor
-from squbed_utils.generators import ToyVideoGenerator, toy_config
+from squbed_utils.generators import ToyVideoGenerator
 from squbed_utils.profiles import get_profile
 from squbed_utils.prompts import ToyLatentPromptGenerator
 from squbed_utils.store import ArrayStore
@@ -40,8 +40,8 @@ def _ray_generation_rows(root: Path, profile: str, n_tasks: int, workers: tuple[
     settings = get_profile(profile)
     n, m = settings.n_latents, settings.n_videos
     torch.manual_seed(0)
-    spec = ModelSpec(ToyVideoGenerator, ToyVideoGenerator(toy_config(profile)).save_pretrained(root / "generator"))
-    tasks = world.make_tasks(profile)
+    spec = ModelSpec(ToyVideoGenerator, ToyVideoGenerator(backends.toy_generator_config(get_profile(profile))).save_pretrained(root / "generator"))
+    tasks = backends.toy_tasks(get_profile(profile))
     # the measured tasks, and one other task per worker to warm up with (a task's n rows make one batch)
     measured, warm_up = (pipeline.refine_tasks(part, ToyLatentPromptGenerator(), n, seed=0, store=ArrayStore(root / "prompts"))
                          for part in (tasks.iloc[:n_tasks], tasks.iloc[n_tasks:n_tasks + max(workers)]))

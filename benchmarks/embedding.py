@@ -8,7 +8,6 @@ repeated on the GPU. Run alone with ``python benchmarks/run.py NAME ...``.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import tempfile
 import time
@@ -18,19 +17,11 @@ import numpy as np
 import torch
 
 from squbed_utils import world
-from squbed_utils.embedders.evaluation import evaluate_video_embedder, evaluation_clips
-from squbed_utils.embedders.toy_clip import TOY_CLIP_PRESETS, ToyClipEmbedder, train_toy_clip_embedder
-from squbed_utils.embedders.video import FrameFeatureConfig, FrameFeatureEmbedder
-
-
-@contextlib.contextmanager
-def _one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
+from squbed_utils.embedders.frame_features import FrameFeatureConfig, FrameFeatureEmbedder
+from squbed_utils.embedders.toy_clip import ToyClipEmbedder, ToyClipTrainingConfig
+from squbed_utils.embedders.toy_clip_training import train_toy_clip_embedder
+from squbed_utils.evaluation import evaluate_video_embedder, evaluation_clips
+from squbed_utils.runtime import torch_threads
 
 
 def _random_clips(rng, n):
@@ -57,9 +48,9 @@ def _clips_per_second(embedder, clips, batch_size=None, device="cpu"):
 def bench_toy_clip_embedding(rng, n=10_000):
     """ToyClipEmbedder (default architecture) embedding n clips of 8 x 32 x 32."""
     clips = _random_clips(rng, n)
-    config = TOY_CLIP_PRESETS["default"].model
+    config = ToyClipTrainingConfig().model
     for device in _devices():
-        with _one_thread():
+        with torch_threads(1):
             speed = _clips_per_second(ToyClipEmbedder(config, device=device), clips, device=device)
         where = "1 CPU thread" if device == "cpu" else "CUDA"
         yield (f"ToyClip embedding, {n:,} clips 8x32x32 ({device})", f"{speed:,.0f} clips/s",
@@ -68,10 +59,10 @@ def bench_toy_clip_embedding(rng, n=10_000):
 
 def bench_toy_clip_training(rng, steps=20):
     """Training throughput of the default ToyClip preset (rendering included)."""
-    config = dataclasses.replace(TOY_CLIP_PRESETS["default"], steps=steps, warmup_steps=1)
+    config = dataclasses.replace(ToyClipTrainingConfig(), steps=steps, warmup_steps=1)
     embedder = train_toy_clip_embedder(config, None, progress=False)
     speed = embedder.training_summary["clips_per_s"]
-    full = TOY_CLIP_PRESETS["default"]
+    full = ToyClipTrainingConfig()
     yield ("ToyClip training, default preset (1 CPU thread)", f"{speed:,.0f} clips/s",
            f"full preset ({full.steps} steps x {full.batch_size}) about {full.steps * full.batch_size / speed:.0f} s")
 
@@ -84,7 +75,7 @@ def bench_frame_features(rng, n=24, sizes=(224, 112, 64)):
             embedder = FrameFeatureEmbedder(FrameFeatureConfig(image_size=size), device=device)
             count = n if device == "cpu" else 20 * n
             batch = clips if count == n else np.concatenate([clips] * 20)
-            with _one_thread():
+            with torch_threads(1):
                 speed = _clips_per_second(embedder, batch, device=device)
             where = "1 CPU thread" if device == "cpu" else "CUDA"
             yield (f"EfficientNet-Lite0 frame features, 8 frames at {size}px ({device})", f"{speed:,.1f} clips/s",
@@ -119,7 +110,7 @@ def bench_frame_feature_quality(rng, clips_per_object=2, image_size=64, frames=4
     """The same cosine measurements for EfficientNet-Lite0 frame features (no retrieval: no text side)."""
     objects, clips = evaluation_clips(clips_per_object, seed=int(rng.integers(2**31)))
     embedder = FrameFeatureEmbedder(FrameFeatureConfig(image_size=image_size, frames=frames))
-    with _one_thread():
+    with torch_threads(1):
         report = evaluate_video_embedder(embedder, objects=objects, clips=clips)
     yield from _quality_rows(report, f"EfficientNet-Lite0 ({image_size}px, {frames} frames)")
 

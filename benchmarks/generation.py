@@ -12,9 +12,10 @@ import time
 import numpy as np
 import torch
 
-from squbed_utils import world
-from squbed_utils.generators import ToyVideoGenerator, toy_config
-from squbed_utils.generators.toy import _clips_to_tensor
+from squbed_utils import backends, world
+from squbed_utils.generators import ToyVideoGenerator
+from squbed_utils.generators.toy import clips_to_tensor
+from squbed_utils.profiles import get_profile
 
 
 def _threads() -> str:
@@ -33,10 +34,10 @@ def _seconds_per_step(module: torch.nn.Module, loss, steps: int) -> float:
 
 def bench_toy_training(rng=None, profile: str = "default", steps: int = 20):
     """Training throughput of each phase (clips or frames per second) on ``profile``'s architecture."""
-    config = toy_config(profile)
+    config = backends.toy_generator_config(get_profile(profile))
     generator = ToyVideoGenerator(config)
     clips = world.render_batch(*(lambda t: (t, t["seed"]))(world.sample_training_set(config.ae_batch_size, seed=0)))
-    frames = _clips_to_tensor(clips[:, :1])
+    frames = clips_to_tensor(clips[:, :1])
     autoencoder = generator.autoencoder
     seconds = _seconds_per_step(autoencoder, lambda: ((autoencoder.decode(autoencoder.encode(frames)) - frames) ** 2).mean(),
                                 steps)
@@ -62,7 +63,7 @@ def bench_toy_sampling(rng=None, profile: str = "default", n_clips: int = 1024, 
     Uses ``checkpoint`` if given (a trained model), else random weights of the
     same architecture (the speed is the same).
     """
-    generator = (ToyVideoGenerator.from_pretrained(checkpoint) if checkpoint else ToyVideoGenerator(toy_config(profile)))
+    generator = (ToyVideoGenerator.from_pretrained(checkpoint) if checkpoint else ToyVideoGenerator(backends.toy_generator_config(get_profile(profile))))
     config = generator.config
     text = torch.nn.functional.normalize(torch.randn(n_clips, config.text_dim), dim=1)
     noise = generator.initial_noise(np.arange(n_clips))

@@ -14,9 +14,9 @@ import time
 
 import numpy as np
 
-from squbed_utils import accuracy, calibration, pipeline, uncertainty, world
-from squbed_utils.embedders import FrameFeatureEmbedder, SentenceEmbedder, ToyClipEmbedder, frame_feature_preset
-from squbed_utils.generators import ToyVideoGenerator, toy_config
+from squbed_utils import accuracy, backends, calibration, pipeline, uncertainty, world
+from squbed_utils.embedders import FrameFeatureEmbedder, SentenceEmbedder, ToyClipEmbedder
+from squbed_utils.generators import ToyVideoGenerator
 from squbed_utils.profiles import get_profile
 from squbed_utils.prompts import ToyLatentPromptGenerator
 from squbed_utils.store import ArrayStore
@@ -24,7 +24,7 @@ from squbed_utils.store import ArrayStore
 
 def bench_pipeline_stages(rng=None, n_tasks: int = 12):
     settings = get_profile("default")
-    tasks = world.make_tasks("default")
+    tasks = backends.toy_tasks(settings)
     all_tasks = len(tasks)
     tasks = tasks.iloc[np.linspace(0, all_tasks - 1, n_tasks).round().astype(int)].reset_index(drop=True)
     scale = all_tasks / n_tasks
@@ -33,7 +33,7 @@ def bench_pipeline_stages(rng=None, n_tasks: int = 12):
     store = ArrayStore(root)
     world.write_task_clips(tasks, root)
     text_embedder = SentenceEmbedder.from_pretrained()
-    generator = ToyVideoGenerator(toy_config("default"), embedder=text_embedder)
+    generator = ToyVideoGenerator(backends.toy_generator_config(settings), embedder=text_embedder)
     times = {}
 
     def timed(name, function):
@@ -49,7 +49,7 @@ def bench_pipeline_stages(rng=None, n_tasks: int = 12):
     videos = timed("04 embed videos (toy CLIP, 512-d)",
                    lambda: pipeline.embed_videos(latents, ToyClipEmbedder(), store=store))
     timed("04 embed videos (EfficientNet-Lite0, 1280-d)",
-          lambda: pipeline.embed_videos(latents, FrameFeatureEmbedder(frame_feature_preset("default")), store=store))
+          lambda: pipeline.embed_videos(latents, FrameFeatureEmbedder(backends.frame_feature_config(settings)), store=store))
     ids, text_by_task = pipeline.per_task(latents, text)
     _, videos_by_task = pipeline.per_task(latents, videos)
     timed("04 decompose (vMF fits)", lambda: uncertainty.decompose_tasks(text_by_task, videos_by_task, ids))

@@ -28,7 +28,12 @@ from .profiles import Profile
 from .store import ArrayStore
 
 __all__ = [
+    "VIDEO_EMBEDDERS",
     "cache",
+    "toy_tasks",
+    "toy_generator_config",
+    "toy_clip_config",
+    "frame_feature_config",
     "real_tasks",
     "reference_clips",
     "video_generator",
@@ -39,9 +44,54 @@ __all__ = [
 ]
 
 
+#: Video embedders by the names the notebooks use.
+VIDEO_EMBEDDERS = ("toy_clip", "frame_features", "clip")
+
+
 def cache(settings: Profile) -> ArrayStore:
     """The per-item store every stage caches into: ``<artifacts>/cache``."""
     return ArrayStore(settings.artifacts_dir / "cache")
+
+
+def _toy(settings: Profile, what: str):
+    if settings.toy is None:
+        raise ValueError(f"{what} belongs to the toy world; the {settings.name!r} profile runs real clips")
+    return settings.toy
+
+
+def toy_tasks(settings: Profile) -> pd.DataFrame:
+    """The toy world's task table of the profile: ``toy.tasks`` tasks drawn with the profile's seed."""
+    from .world import make_tasks
+
+    return make_tasks(_toy(settings, "the toy task table").tasks, seed=settings.seed)
+
+
+def toy_generator_config(settings: Profile):
+    """The :class:`~squbed_utils.generators.toy.ToyGeneratorConfig` of the profile (its sizes, its seed)."""
+    from .generators.toy import ToyGeneratorConfig
+
+    return ToyGeneratorConfig(**_toy(settings, "the toy video model").generator, seed=settings.seed)
+
+
+def toy_clip_config(settings: Profile):
+    """The :class:`~squbed_utils.embedders.toy_clip.ToyClipTrainingConfig` of the profile (its sizes, its seed).
+
+    The toy CLIP is the evaluator of toy-world clips, so the ``paper`` profile
+    (which has no toy sizes) gets the ``default`` one if asked for it.
+    """
+    from .embedders.toy_clip import ToyClipConfig, ToyClipTrainingConfig
+    from .profiles import TOY_SIZES
+
+    values = dict((settings.toy or TOY_SIZES["default"]).toy_clip)
+    model = ToyClipConfig(**values.pop("model", {}))
+    return ToyClipTrainingConfig(model=model, **values, seed=settings.seed)
+
+
+def frame_feature_config(settings: Profile):
+    """The :class:`~squbed_utils.embedders.frame_features.FrameFeatureConfig` of the profile."""
+    from .embedders.frame_features import FrameFeatureConfig
+
+    return FrameFeatureConfig(**settings.frame_features)
 
 
 def _real(settings: Profile, what: str):
@@ -139,21 +189,44 @@ def latent_prompt_generator(settings: Profile):
 
 def default_video_embedders(settings: Profile) -> list[str]:
     """The video embedders notebook 04 uses when not told: the first is the one calibration reports."""
-    from .embedders import VIDEO_EMBEDDERS
-
     return [name for name in VIDEO_EMBEDDERS if name != "clip"] if settings.toy_world else ["clip"]
 
 
-def video_embedders(settings: Profile, names: list[str] | None = None) -> dict:
-    """Video embedders by name (default: :func:`default_video_embedders`), built or loaded for the profile."""
-    from .embedders import load_video_embedder
+def video_embedders(settings: Profile, names: list[str] | None = None, *, progress: bool = True) -> dict:
+    """Video embedders by name (default: :func:`default_video_embedders`), built or loaded for the profile.
 
+    ``toy_clip`` is trained into ``<artifacts>/video_embedder`` (or loaded from
+    it when it holds one trained with the same settings); ``frame_features`` is
+    the pretrained EfficientNet-Lite0; ``clip`` the profile's CLIP, loaded offline.
+
+    Raises
+    ------
+    ValueError
+        For an empty list or an unknown name.
+    """
     names = default_video_embedders(settings) if names is None else list(names)
     if not names:
         raise ValueError("video_embedders is empty; name at least one, e.g. ['clip'] or ['toy_clip']")
-    return {name: load_video_embedder(name, settings.name, settings.artifacts_dir / "video_embedder",
-                                      **({} if settings.toy_world else {"model": settings.real.clip_model,
-                                                                        "frames_sampled": settings.real.clip_frames,
-                                                                        "device": settings.real.device,
-                                                                        "dtype": settings.real.torch_dtype}))
-            for name in names}
+    unknown = [name for name in names if name not in VIDEO_EMBEDDERS]
+    if unknown:
+        raise ValueError(f"unknown video embedders {unknown}; choose from {list(VIDEO_EMBEDDERS)}")
+    return {name: _video_embedder(settings, name, progress) for name in names}
+
+
+def _video_embedder(settings: Profile, name: str, progress: bool):
+    if name == "toy_clip":
+        from .embedders.toy_clip_training import train_toy_clip_embedder
+
+        return train_toy_clip_embedder(toy_clip_config(settings), settings.artifacts_dir / "video_embedder",
+                                       progress=progress)
+    if name == "frame_features":
+        from .embedders.frame_features import FrameFeatureEmbedder
+
+        return FrameFeatureEmbedder(frame_feature_config(settings))
+    from .embedders.clip import DEFAULT_CLIP_MODEL, ClipVideoEmbedder
+
+    real = settings.real
+    if real is None:
+        return ClipVideoEmbedder.from_pretrained(DEFAULT_CLIP_MODEL)
+    return ClipVideoEmbedder.from_pretrained(real.clip_model, frames_sampled=real.clip_frames, device=real.device,
+                                             dtype=real.torch_dtype)

@@ -14,7 +14,8 @@ import seaborn as sns
 
 from .profiles import Profile
 
-__all__ = ["set_style", "save_figure", "plot_clip_strips", "motion_trail", "plot_video_grid", "PALETTE"]
+__all__ = ["set_style", "save_figure", "plot_clip_strips", "plot_samples_beside_truth", "motion_trail", "plot_video_grid",
+           "PALETTE"]
 
 # Okabe-Ito, the colour-blind-safe palette that seaborn calls "colorblind".
 PALETTE = sns.color_palette("colorblind")
@@ -75,6 +76,30 @@ def plot_clip_strips(clips, labels, *, title: str | None = None, frame_inches: f
     if title:
         figure.suptitle(title)
     return figure
+
+
+def plot_samples_beside_truth(truth, samples, truth_labels, seeds, *, title: str | None = None) -> plt.Figure:
+    """:func:`plot_clip_strips` of each reference clip followed by its samples, one seed each.
+
+    Parameters
+    ----------
+    truth : array_like of uint8, shape (K, T, H, W, 3)
+        One reference clip per prompt (a render of it, or the task's real clip).
+    samples : array_like of uint8, shape (K * len(seeds), T, H, W, 3)
+        The generated clips, prompt-major: the samples of prompt k are
+        ``samples[k * len(seeds):(k + 1) * len(seeds)]``.
+    truth_labels : sequence of K str
+    seeds : sequence of int
+        The sampling seeds, shown as each sample's label.
+    """
+    truth, samples, per = np.asarray(truth), np.asarray(samples), len(seeds)
+    if len(samples) != len(truth) * per:
+        raise ValueError(f"got {len(samples)} samples for {len(truth)} prompts x {per} seeds")
+    rows, labels = [], []
+    for k, label in enumerate(truth_labels):
+        rows += [truth[k], *samples[k * per:(k + 1) * per]]
+        labels += [label, *(f"sample, seed {s}" for s in seeds)]
+    return plot_clip_strips(np.stack(rows), labels, title=title)
 
 
 def motion_trail(clips) -> np.ndarray:

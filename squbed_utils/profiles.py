@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Profile", "PROFILES", "RealSettings", "get_profile", "project_root"]
+__all__ = ["Profile", "PROFILES", "RealSettings", "ToySizes", "TOY_SIZES", "FRAME_FEATURE_SIZES", "get_profile", "project_root"]
 
 
 def project_root() -> Path:
@@ -127,6 +127,55 @@ class RealSettings:
 
 
 @dataclass(frozen=True)
+class ToySizes:
+    """How big the toy world's tasks and models are on one profile.
+
+    Each mapping holds the settings that differ from the config class's
+    defaults; :mod:`squbed_utils.backends` builds the configs from them with
+    the profile's seed.
+
+    Attributes
+    ----------
+    tasks : int
+        Tasks of the toy world (:func:`squbed_utils.world.make_tasks`).
+    generator : mapping
+        :class:`~squbed_utils.generators.toy.ToyGeneratorConfig` fields.
+    toy_clip : mapping
+        :class:`~squbed_utils.embedders.toy_clip.ToyClipTrainingConfig` fields; ``model``
+        holds :class:`~squbed_utils.embedders.toy_clip.ToyClipConfig` fields.
+    """
+
+    tasks: int
+    generator: dict = dataclasses.field(default_factory=dict)
+    toy_clip: dict = dataclasses.field(default_factory=dict)
+
+
+#: The toy world's sizes: ``tiny`` trains in seconds (the tests), ``default`` is what ``make`` runs
+#: (its toy video model is the committed ``models/toy_generator``; the toy CLIP trains in 2 to 3.5 minutes).
+TOY_SIZES: dict[str, ToySizes] = {
+    "tiny": ToySizes(
+        tasks=8,
+        generator=dict(ae_width=16, ae_res_blocks=1, ae_steps=30, ae_batch_size=32, codec_dim=16, codec_width=64,
+                       codec_steps=30, codec_batch_size=32, denoiser_width=64, denoiser_blocks=1, denoiser_steps=40,
+                       denoiser_batch_size=32, train_clips=256, checkpoint_every=20, num_inference_steps=4),
+        toy_clip=dict(model=dict(channels=(12, 24, 48), head_hidden=128), steps=60, batch_size=64, warmup_steps=10),
+    ),
+    "default": ToySizes(tasks=121),
+}
+
+#: EfficientNet-Lite0 frame-feature settings (:class:`~squbed_utils.embedders.frame_features.FrameFeatureConfig`
+#: fields). The toy world's clips are 32 x 32, so upsampling them to 224 adds cost, not detail: ``tiny`` and
+#: ``default`` use a 64-pixel input and a subset of frames (measured on 1 CPU thread, 8 x 32 x 32 clips: about
+#: 1.9 clips/s at 224 px with all 8 frames, 10 at 112 px, 47 at 64 px, about 70 at 64 px with 4 frames);
+#: ``paper`` keeps the network's native 224 px.
+FRAME_FEATURE_SIZES: dict[str, dict] = {
+    "tiny": dict(image_size=64, frames=2),
+    "default": dict(image_size=64, frames=4),
+    "paper": dict(),
+}
+
+
+@dataclass(frozen=True)
 class Profile:
     """Sizes and seeds shared by all notebooks.
 
@@ -145,6 +194,10 @@ class Profile:
     real : RealSettings or None
         None for the toy world (``tiny``, ``default``); the models and manifest
         for real clips (``paper``).
+    toy : ToySizes or None
+        The toy world's task count and model sizes (None for ``paper``).
+    frame_features : dict
+        Settings of the EfficientNet-Lite0 frame-feature embedder (:data:`FRAME_FEATURE_SIZES`).
     artifacts : str or None
         Where results go instead of ``artifacts/<name>/`` (e.g. a scratch disk or a test's temporary folder).
     """
@@ -155,6 +208,8 @@ class Profile:
     n_videos: int
     monte_carlo_repeats: int
     real: RealSettings | None = None
+    toy: ToySizes | None = None
+    frame_features: dict = dataclasses.field(default_factory=dict)
     artifacts: str | None = None
 
     @property
@@ -179,9 +234,12 @@ class Profile:
 
 
 PROFILES = {
-    "tiny": Profile("tiny", seed=0, n_latents=3, n_videos=3, monte_carlo_repeats=3),
-    "default": Profile("default", seed=0, n_latents=10, n_videos=10, monte_carlo_repeats=30),
-    "paper": Profile("paper", seed=0, n_latents=10, n_videos=10, monte_carlo_repeats=100, real=RealSettings()),
+    "tiny": Profile("tiny", seed=0, n_latents=3, n_videos=3, monte_carlo_repeats=3, toy=TOY_SIZES["tiny"],
+                    frame_features=FRAME_FEATURE_SIZES["tiny"]),
+    "default": Profile("default", seed=0, n_latents=10, n_videos=10, monte_carlo_repeats=30,
+                       toy=TOY_SIZES["default"], frame_features=FRAME_FEATURE_SIZES["default"]),
+    "paper": Profile("paper", seed=0, n_latents=10, n_videos=10, monte_carlo_repeats=100, real=RealSettings(),
+                     frame_features=FRAME_FEATURE_SIZES["paper"]),
 }
 
 _PROFILE_FIELDS = ("seed", "n_latents", "n_videos", "monte_carlo_repeats", "artifacts")

@@ -7,7 +7,7 @@ import pytest
 from squbed_utils import backends
 from squbed_utils.distributed import ModelSpec
 from squbed_utils.generators import DiffusersVideoGenerator
-from squbed_utils.manifests import write_clip
+from squbed_utils.clipio import write_clip
 from squbed_utils.profiles import get_profile
 from squbed_utils.testing.pipelines import TINY_SETTINGS, save_tiny_pipeline
 

@@ -8,13 +8,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from squbed_utils.embedders import (
-    VIDEO_EMBEDDERS,
-    ClipVideoConfig,
-    ClipVideoEmbedder,
-    load_video_embedder,
-    sample_frame_indices,
-)
+from squbed_utils import backends
+from squbed_utils.embedders import ClipVideoConfig, ClipVideoEmbedder, sample_frame_indices
+from squbed_utils.profiles import get_profile
 from squbed_utils.testing.clip import save_tiny_clip
 
 
@@ -193,13 +189,16 @@ def test_model_built_in_memory_hashes_its_tensors(embedder):
     assert copy.cache_key == ClipVideoEmbedder(embedder.network, embedder.image_processor).cache_key
 
 
-def test_registered_as_a_video_embedder(tiny_folder, embedder):
-    assert "clip" in VIDEO_EMBEDDERS
-    loaded = load_video_embedder("clip", "tiny", model=str(tiny_folder), frames_sampled=3, device="cpu")
+def test_the_paper_profile_builds_its_clip(tiny_folder, embedder):
+    assert "clip" in backends.VIDEO_EMBEDDERS
+    settings = get_profile("paper", manifest="m.csv", video_model="v", llm="l", clip_model=str(tiny_folder),
+                           clip_frames=3, device="cpu", torch_dtype="float32")
+    assert backends.default_video_embedders(settings) == ["clip"]
+    loaded = backends.video_embedders(settings)["clip"]
     assert isinstance(loaded, ClipVideoEmbedder) and loaded.config.frames_sampled == 3
     np.testing.assert_array_equal(
-        load_video_embedder("clip", model=tiny_folder)(random_clips(2)), embedder(random_clips(2))
-    )
+        ClipVideoEmbedder.from_pretrained(tiny_folder, frames_sampled=3, device="cpu")(random_clips(2)),
+        loaded(random_clips(2)))
 
 
 # ---------------------------------------------------------------------------
@@ -216,7 +215,7 @@ def test_missing_folders_and_uncached_hub_ids(tmp_path):
                                                 r"cache and needs a download: .*allow_download=True.*local folder"):
         ClipVideoEmbedder.from_pretrained("squbed-test-org/no-such-clip")
     with pytest.raises(FileNotFoundError, match="needs a download"):
-        load_video_embedder("clip", "paper")  # the paper's CLIP is not cached here
+        ClipVideoEmbedder.from_pretrained()  # the paper's CLIP is not cached here
     missing.mkdir()
     with pytest.raises(FileNotFoundError, match="not a CLIP model folder: config.json is missing"):
         ClipVideoEmbedder.from_pretrained(missing)

@@ -313,7 +313,7 @@ def test_loading_without_accelerate_says_to_install_it(folders, monkeypatch):
 
 
 def test_output_geometry_resamples_each_generated_clip_and_is_part_of_the_key(generators, reference_clips):
-    from squbed_utils.manifests import resample_clip
+    from squbed_utils.clipio import resample_clip
 
     generator = generators["wan"]
     frames, height, width, _ = generator.clip_shape

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from squbed_utils import pipeline, world
+from squbed_utils import backends, pipeline, world
 from squbed_utils.distributed import RAY_REQUIREMENT, LocalExecutor, ModelSpec, RayExecutor
 from squbed_utils.embedders import ToyClipConfig, ToyClipEmbedder
-from squbed_utils.generators import ToyVideoGenerator, toy_config
+from squbed_utils.generators import ToyVideoGenerator
 from squbed_utils.profiles import get_profile
 from squbed_utils.prompts import ToyLatentPromptGenerator
 from squbed_utils.store import ArrayStore
@@ -25,7 +25,7 @@ M = SETTINGS.n_videos
 def generator_spec(tmp_path_factory):
     # the tiny architecture with random weights: equality of two runs, not quality, is under test
     torch.manual_seed(0)
-    path = ToyVideoGenerator(toy_config("tiny")).save_pretrained(tmp_path_factory.mktemp("toy-generator") / "final")
+    path = ToyVideoGenerator(backends.toy_generator_config(get_profile("tiny"))).save_pretrained(tmp_path_factory.mktemp("toy-generator") / "final")
     return ModelSpec(ToyVideoGenerator, path)
 
 
@@ -57,7 +57,7 @@ def executor():
 
 @pytest.fixture(scope="module")
 def latents(tmp_path_factory):
-    tasks = world.make_tasks("tiny")
+    tasks = world.make_tasks(8)
     store = ArrayStore(tmp_path_factory.mktemp("refined"))
     return pipeline.refine_tasks(tasks, ToyLatentPromptGenerator(), SETTINGS.n_latents, seed=SETTINGS.seed, store=store)
 

@@ -1,5 +1,6 @@
 """The toy latent video diffusion model: training, sampling, persistence, errors."""
 
+import dataclasses
 import json
 import shutil
 
@@ -9,7 +10,12 @@ import pytest
 import torch
 
 from squbed_utils.embedders import SentenceEmbedder
-from squbed_utils.generators import ToyVideoGenerator, VideoGenerator, toy_config, train_toy_generator
+from squbed_utils import backends
+from squbed_utils.generators import ToyVideoGenerator, VideoGenerator, train_toy_generator
+from squbed_utils.profiles import get_profile
+
+TINY = backends.toy_generator_config(get_profile("tiny"))
+DEFAULT = backends.toy_generator_config(get_profile("default"))
 
 PROMPTS = ["a small red circle moves to the left", "something blue", "a large green square rises", "a shape"]
 
@@ -22,7 +28,7 @@ def embedder():
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory, embedder):
     out = tmp_path_factory.mktemp("toy")
-    generator = train_toy_generator("tiny", out, progress=False, embedder=embedder)
+    generator = train_toy_generator(TINY, out, progress=False, embedder=embedder)
     return generator, out
 
 
@@ -67,7 +73,7 @@ def test_save_load_round_trip_gives_identical_samples(trained, tmp_path, embedde
 
 def test_resumed_training_matches_an_uninterrupted_run(trained, tmp_path, embedder):
     _, out = trained
-    config = toy_config("tiny")
+    config = TINY
     # stop inside the codec phase, after the autoencoder has finished
     half = config.ae_steps + config.codec_steps // 2 + 3
     train_toy_generator(config, tmp_path, progress=False, embedder=embedder, max_steps=half)
@@ -103,7 +109,7 @@ def test_checkpoint_from_another_config_is_a_clear_error(trained, tmp_path):
     with pytest.raises(ValueError, match="does not match the config"):
         ToyVideoGenerator.from_pretrained(folder)
     with pytest.raises(ValueError, match="trained with another config"):
-        ToyVideoGenerator.from_pretrained(out / "final", config=toy_config("default"))
+        ToyVideoGenerator.from_pretrained(out / "final", config=DEFAULT)
     config["architecture"] = "SomeOtherModel"
     (folder / "config.json").write_text(json.dumps(config))
     with pytest.raises(ValueError, match="describes a 'SomeOtherModel' model"):
@@ -111,7 +117,7 @@ def test_checkpoint_from_another_config_is_a_clear_error(trained, tmp_path):
 
 
 def test_finished_training_is_reused_and_a_changed_config_retrains(trained, embedder, monkeypatch):
-    from squbed_utils.generators import toy
+    from squbed_utils.generators import toy_training
 
     class Retrained(Exception):
         pass
@@ -120,38 +126,38 @@ def test_finished_training_is_reused_and_a_changed_config_retrains(trained, embe
         raise Retrained
 
     _, out = trained
-    monkeypatch.setattr(toy, "_training_set", refuse)
-    reused = train_toy_generator(toy_config("tiny"), out, progress=False, embedder=embedder)
+    monkeypatch.setattr(toy_training, "_training_set", refuse)
+    reused = train_toy_generator(TINY, out, progress=False, embedder=embedder)
     reference = ToyVideoGenerator.from_pretrained(out / "final", embedder=embedder)
     for key, value in reference.state_dict().items():
         np.testing.assert_array_equal(reused.state_dict()[key].numpy(), value.numpy(), err_msg=key)
     with pytest.raises(Retrained):
-        train_toy_generator(toy_config("tiny", denoiser_lr=5e-4), out, progress=False, embedder=embedder)
+        train_toy_generator(dataclasses.replace(TINY, denoiser_lr=5e-4), out, progress=False, embedder=embedder)
 
 
 def _refuse_training(monkeypatch):
-    from squbed_utils.generators import toy
+    from squbed_utils.generators import toy_training
 
     def refuse(*args):
         raise AssertionError("trained although a matching exported run was there")
 
-    monkeypatch.setattr(toy, "_training_set", refuse)
+    monkeypatch.setattr(toy_training, "_training_set", refuse)
 
 
 def test_an_exported_run_is_copied_instead_of_trained(trained, tmp_path, embedder, monkeypatch):
     from safetensors import safe_open
-    from squbed_utils.generators.toy import export_checkpoint, shipped_checkpoint
+    from squbed_utils.generators.toy_training import export_checkpoint, shipped_checkpoint
 
     generator, out = trained
     shipped = export_checkpoint(out, tmp_path / "shipped")
     with safe_open(shipped / "final" / "model.safetensors", "pt") as weights:
         assert {str(weights.get_tensor(k).dtype) for k in weights.keys()} == {"torch.float16"}
-    assert shipped_checkpoint(toy_config("tiny"), shipped) == shipped
-    assert shipped_checkpoint(toy_config("tiny", denoiser_lr=5e-4), shipped) is None
-    assert shipped_checkpoint(toy_config("tiny"), tmp_path / "nowhere") is None
+    assert shipped_checkpoint(TINY, shipped) == shipped
+    assert shipped_checkpoint(dataclasses.replace(TINY, denoiser_lr=5e-4), shipped) is None
+    assert shipped_checkpoint(TINY, tmp_path / "nowhere") is None
 
     _refuse_training(monkeypatch)
-    copied = train_toy_generator(toy_config("tiny"), tmp_path / "run", progress=False, embedder=embedder,
+    copied = train_toy_generator(TINY, tmp_path / "run", progress=False, embedder=embedder,
                                  shipped=shipped)
     for key, value in generator.state_dict().items():  # the float32 model, rounded to float16 and back
         np.testing.assert_array_equal(copied.state_dict()[key].numpy(), value.half().float().numpy(), err_msg=key)
@@ -161,21 +167,21 @@ def test_an_exported_run_is_copied_instead_of_trained(trained, tmp_path, embedde
 
     # a re-export (here float32 weights) replaces the copy: no stale model survives `make train`
     export_checkpoint(out, shipped, dtype=torch.float32)
-    refreshed = train_toy_generator(toy_config("tiny"), tmp_path / "run", progress=False, embedder=embedder,
+    refreshed = train_toy_generator(TINY, tmp_path / "run", progress=False, embedder=embedder,
                                     shipped=shipped)
     for key, value in generator.state_dict().items():
         np.testing.assert_array_equal(refreshed.state_dict()[key].numpy(), value.numpy(), err_msg=key)
 
 
 def test_exporting_an_unfinished_run_is_a_clear_error(trained, tmp_path, embedder):
-    from squbed_utils.generators.toy import export_checkpoint
+    from squbed_utils.generators.toy_training import export_checkpoint
 
     _, out = trained
     with pytest.raises(FileNotFoundError, match="holds no finished training run .missing final/model.safetensors"):
         export_checkpoint(tmp_path / "empty", tmp_path / "target")
     # a finished run being retrained with another config: its old final/ must not be exported
     shutil.copytree(out, tmp_path / "run")
-    train_toy_generator(toy_config("tiny", denoiser_lr=5e-4), tmp_path / "run", progress=False, embedder=embedder,
+    train_toy_generator(dataclasses.replace(TINY, denoiser_lr=5e-4), tmp_path / "run", progress=False, embedder=embedder,
                         shipped=None, max_steps=5)
     with pytest.raises(FileNotFoundError, match="is unfinished .training_state.pt is there"):
         export_checkpoint(tmp_path / "run", tmp_path / "target")
@@ -185,10 +191,11 @@ def test_the_committed_default_model_is_todays_config_and_has_learned(embedder):
     """models/toy_generator is what `make` uses on the default profile. It must be the run of today's default
     config (else notebook 02 silently retrains for 17 minutes) and it must know the world, except where it
     was not taught."""
-    from squbed_utils.generators.toy import SHIPPED_DIR, accuracy_by_knowledge, shipped_checkpoint
+    from squbed_utils.evaluation import accuracy_by_knowledge
+    from squbed_utils.generators.toy_training import SHIPPED_DIR, shipped_checkpoint
 
-    assert shipped_checkpoint(toy_config("default")) == SHIPPED_DIR, (
-        "models/toy_generator was trained with another config than toy_config('default'); run `make train`")
+    assert shipped_checkpoint(DEFAULT) == SHIPPED_DIR, (
+        "models/toy_generator was trained with another config than the default profile's config; run `make train`")
     accuracy = {name: accuracy_by_knowledge(ToyVideoGenerator.from_pretrained(SHIPPED_DIR / name, embedder=embedder),
                                             clips_per_object=1, seed=10**6)
                 for name in ("final", "undertrained")}

@@ -14,6 +14,7 @@ import nbformat
 import papermill
 import pytest
 
+from squbed_utils import backends
 from squbed_utils.profiles import get_profile
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,12 +85,12 @@ def test_data_notebook(tmp_path):
         "world_task_strata", "world_task_examples"])
     tasks = pd.read_csv(TINY.artifacts_dir / "tasks.csv")
     world.validate_tasks(tasks)
-    assert len(tasks) == world.TASK_PROFILES["tiny"]
+    assert len(tasks) == get_profile("tiny").toy.tasks
     assert set(world.TRUTH_COLUMNS) <= set(tasks.columns)
     clips = world.read_task_clips(tasks, TINY.artifacts_dir)
     assert clips.shape == (len(tasks), 8, 32, 32, 3) and clips.dtype == "uint8"
     # the saved table is the one make_tasks builds, and its truth is consistent with the prompts
-    expected = world.make_tasks("tiny")
+    expected = backends.toy_tasks(get_profile("tiny"))
     assert tasks["prompt"].tolist() == expected["prompt"].tolist()
     assert [world.parse_prompt(p).n_completions for p in tasks["prompt"]] == tasks["n_completions"].tolist()
 
@@ -97,13 +98,13 @@ def test_data_notebook(tmp_path):
 def test_generation_notebook(tmp_path):
     import pandas as pd
 
-    from squbed_utils.generators import ToyVideoGenerator, toy_config
+    from squbed_utils.generators import ToyVideoGenerator
 
     _execute("02_generation.ipynb", tmp_path, figures=[
         "generator_training_curves", "generator_reconstructions", "generator_samples", "generator_accuracy"])
     model_dir = TINY.artifacts_dir / "generator"
     for checkpoint in ("final", "undertrained"):
-        generator = ToyVideoGenerator.from_pretrained(model_dir / checkpoint, config=toy_config("tiny"))
+        generator = ToyVideoGenerator.from_pretrained(model_dir / checkpoint, config=backends.toy_generator_config(get_profile("tiny")))
         clips = generator(["a red circle moves up"], [0])
         assert clips.shape == (1, 8, 32, 32, 3) and clips.dtype == "uint8"
     curves = pd.read_csv(model_dir / "training_curves.csv")

@@ -15,7 +15,7 @@ import pandas as pd
 import papermill
 import pytest
 
-from squbed_utils.manifests import write_clip
+from squbed_utils.clipio import write_clip
 from squbed_utils.prompts.llm import packaged_gguf_path
 from squbed_utils.testing.clip import save_tiny_clip
 from squbed_utils.testing.pipelines import TINY_SETTINGS, save_tiny_pipeline

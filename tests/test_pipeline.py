@@ -68,7 +68,7 @@ class BagOfWords:
     cache_key = "bag-of-words-v1"
 
     def __init__(self):
-        self.words = sorted({w for p in world.make_tasks("tiny")["prompt"] for w in p.split()} | set(world.vocabulary()))
+        self.words = sorted({w for p in world.make_tasks(8)["prompt"] for w in p.split()} | set(world.vocabulary()))
 
     def __call__(self, texts):
         rows = [[text.split().count(w) for w in self.words] + [1] for text in texts]
@@ -78,7 +78,7 @@ class BagOfWords:
 
 @pytest.fixture(scope="module")
 def tasks():
-    return world.make_tasks("tiny").head(5)
+    return world.make_tasks(8).head(5)
 
 
 def _run(tasks, root, generator=None, n=3, m=2, seed=0):

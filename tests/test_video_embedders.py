@@ -9,21 +9,15 @@ import pytest
 import torch
 
 from squbed_utils import world
-from squbed_utils.embedders.evaluation import evaluate_video_embedder, evaluation_clips
-from squbed_utils.embedders.toy_clip import (
-    LOSS_CURVE_NAME,
-    TOY_CLIP_PRESETS,
-    ToyClipConfig,
-    ToyClipEmbedder,
-    ToyClipTrainingConfig,
-    train_toy_clip_embedder,
-)
-from squbed_utils.embedders.video import (
-    FrameFeatureConfig,
-    FrameFeatureEmbedder,
-    VideoEmbedder,
-    packaged_efficientnet_lite0_path,
-)
+from squbed_utils import backends
+from squbed_utils.evaluation import evaluate_video_embedder, evaluation_clips
+from squbed_utils.profiles import get_profile
+from squbed_utils.embedders.base import VideoEmbedder
+from squbed_utils.embedders.frame_features import FrameFeatureConfig, FrameFeatureEmbedder, packaged_efficientnet_lite0_path
+from squbed_utils.embedders.toy_clip import ToyClipConfig, ToyClipEmbedder, ToyClipTrainingConfig
+from squbed_utils.embedders.toy_clip_training import LOSS_CURVE_NAME, train_toy_clip_embedder
+
+TINY = backends.toy_clip_config(get_profile("tiny"))
 
 #: A training run small enough to repeat inside a test (a fraction of a second).
 MICRO = ToyClipTrainingConfig(
@@ -47,7 +41,7 @@ def mixed_clips():
 def tiny_checkpoint(tmp_path_factory):
     """The ``tiny`` preset, trained once for the module (about 10 s on one thread)."""
     folder = tmp_path_factory.mktemp("toy_clip") / "tiny"
-    train_toy_clip_embedder("tiny", folder, progress=False)
+    train_toy_clip_embedder(TINY, folder, progress=False)
     return folder
 
 
@@ -121,7 +115,7 @@ def test_toy_clip_round_trip_is_identical(toy_clip, mixed_clips, tmp_path):
     np.testing.assert_array_equal(loaded(mixed_clips), toy_clip(mixed_clips))
     prompts = ["a small red circle moves to the left", "something blue"]
     np.testing.assert_array_equal(loaded.embed_text(prompts), toy_clip.embed_text(prompts))
-    assert loaded.training_config == TOY_CLIP_PRESETS["tiny"]
+    assert loaded.training_config == TINY
     assert loaded.training_summary == toy_clip.training_summary
 
 
@@ -146,7 +140,7 @@ def test_checkpoint_with_other_config_is_refused(toy_clip, tmp_path):
     (folder / "config.json").write_text(json.dumps(saved))
     with pytest.raises(ValueError, match="do not match"):
         ToyClipEmbedder.from_pretrained(folder)
-    saved["model_type"] = "FrameFeatureEmbedder"
+    saved["architecture"] = "FrameFeatureEmbedder"
     (folder / "config.json").write_text(json.dumps(saved))
     with pytest.raises(ValueError, match="ToyClipEmbedder"):
         ToyClipEmbedder.from_pretrained(folder)
@@ -155,10 +149,10 @@ def test_checkpoint_with_other_config_is_refused(toy_clip, tmp_path):
 def test_training_writes_checkpoint_and_falling_loss_curve(tiny_checkpoint):
     assert {"config.json", "model.safetensors", LOSS_CURVE_NAME} <= {p.name for p in tiny_checkpoint.iterdir()}
     curve = pd.read_csv(tiny_checkpoint / LOSS_CURVE_NAME)
-    assert list(curve["step"]) == list(range(1, TOY_CLIP_PRESETS["tiny"].steps + 1))
+    assert list(curve["step"]) == list(range(1, TINY.steps + 1))
     assert curve["loss"].tail(10).mean() < 0.5 * curve["loss"].head(10).mean()
     summary = json.loads((tiny_checkpoint / "config.json").read_text())["training_summary"]
-    assert summary["clips"] == TOY_CLIP_PRESETS["tiny"].steps * TOY_CLIP_PRESETS["tiny"].batch_size
+    assert summary["clips"] == TINY.steps * TINY.batch_size
 
 
 def test_training_is_seeded_and_cached(tmp_path, mixed_clips):
@@ -184,8 +178,8 @@ def test_bad_configs_are_refused():
         ToyClipConfig(temporal_kernel=2)
     with pytest.raises(ValueError, match="batch_size"):
         ToyClipTrainingConfig(batch_size=1)
-    with pytest.raises(ValueError, match="profile"):
-        train_toy_clip_embedder("huge", None)
+    with pytest.raises(ValueError, match="must be a ToyClipTrainingConfig"):
+        train_toy_clip_embedder("tiny", None)
 
 
 def test_trained_space_groups_clips_by_caption(toy_clip):

@@ -48,9 +48,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..checkpoints import staged_folder
 from ..runtime import is_local_path, resolve_device
-from ..validation import check_prompts
-from .video import VideoEmbedder, _check_positive_int, _staged_folder
+from ..store import model_folder_fingerprint, tensor_fingerprint
+from ..validation import check_positive_int, check_prompts
+from .base import VideoEmbedder
 
 __all__ = [
     "DEFAULT_CLIP_MODEL",
@@ -102,8 +104,8 @@ def sample_frame_indices(num_frames: int, frames_sampled: int) -> np.ndarray:
     >>> sample_frame_indices(9, 1).tolist(), sample_frame_indices(3, 8).tolist()
     ([4], [0, 1, 2])
     """
-    t = _check_positive_int("num_frames", num_frames)
-    k = _check_positive_int("frames_sampled", frames_sampled)
+    t = check_positive_int("num_frames", num_frames)
+    k = check_positive_int("frames_sampled", frames_sampled)
     if t <= k:
         return np.arange(t, dtype=np.int64)
     return (2 * np.arange(k, dtype=np.int64) + 1) * t // (2 * k)
@@ -138,8 +140,8 @@ class ClipVideoConfig:
     image_size: int = 224
 
     def __post_init__(self) -> None:
-        _check_positive_int("frames_sampled", self.frames_sampled)
-        _check_positive_int("image_size", self.image_size)
+        check_positive_int("frames_sampled", self.frames_sampled)
+        check_positive_int("image_size", self.image_size)
         if self.dtype not in _DTYPES:
             raise ValueError(f"dtype must be one of {sorted(_DTYPES)}, got {self.dtype!r}")
 
@@ -292,7 +294,7 @@ class ClipVideoEmbedder(VideoEmbedder):
             For an unknown dtype or a folder that holds another kind of model.
         """
         if frames_sampled is not None:  # fail before loading anything
-            _check_positive_int("frames_sampled", frames_sampled)
+            check_positive_int("frames_sampled", frames_sampled)
         device = resolve_device(device)
         dtype = dtype or ("float16" if device.startswith("cuda") else "float32")
         if dtype not in _DTYPES:
@@ -330,7 +332,7 @@ class ClipVideoEmbedder(VideoEmbedder):
         temporary folder first and moved into place, so an interrupted save
         leaves no half-written checkpoint.
         """
-        with _staged_folder(path) as staging:
+        with staged_folder(path) as staging:
             self.network.save_pretrained(staging)
             self.image_processor.save_pretrained(staging)
             if self.tokenizer is not None:
@@ -351,8 +353,6 @@ class ClipVideoEmbedder(VideoEmbedder):
         a change of weights. A model built in memory hashes its tensors.
         """
         if self._weights_fingerprint is None:
-            from ..store import tensor_fingerprint
-
             if self.folder is None:
                 self._weights_fingerprint = tensor_fingerprint(self.network.state_dict())
             else:
@@ -431,7 +431,7 @@ class ClipVideoEmbedder(VideoEmbedder):
         texts = check_prompts(texts)
         if self.tokenizer is None:
             raise ValueError("this ClipVideoEmbedder has no tokenizer; pass tokenizer= or load a folder that has one")
-        batch_size = _check_positive_int("batch_size", 16 * self.default_batch_size if batch_size is None else batch_size)
+        batch_size = check_positive_int("batch_size", 16 * self.default_batch_size if batch_size is None else batch_size)
         context = self.network.config.text_config.max_position_embeddings
         out = np.empty((len(texts), self.dim), np.float32)
         with torch.inference_mode():
@@ -483,6 +483,4 @@ def _model_folder(path_or_id: str | os.PathLike, allow_download: bool) -> Path:
 
 def _folder_fingerprint(folder: Path) -> str:
     """Key of a model folder's weight, configuration and vocabulary files."""
-    from ..store import model_folder_fingerprint
-
     return model_folder_fingerprint(folder, [p for p in folder.rglob("*") if p.is_file() and p.suffix in _FINGERPRINTED_SUFFIXES])

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..runtime import set_offline
+
 __all__ = ["SentenceEmbedder", "default_model_path"]
 
 
@@ -82,8 +84,7 @@ class SentenceEmbedder:
                 f"no sentence-transformers model folder at {path}; pass the folder of a local model "
                 "(one with modules.json and config.json) or leave path out to use the packaged MiniLM"
             )
-        os.environ["HF_HUB_OFFLINE"] = "1"
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        set_offline()
         from sentence_transformers import SentenceTransformer
 
         model = SentenceTransformer(str(path), device="cpu", local_files_only=True)

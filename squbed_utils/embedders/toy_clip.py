@@ -28,49 +28,16 @@ Text tower
     are closer than two that share none, so the accuracy cosine degrades
     gradually with each wrong attribute instead of being all-or-nothing.
 
-Training
---------
-Each step draws a fresh batch with :func:`squbed_utils.world.sample_training_set`
-(full captions, varied phrasing) and renders it with
-:func:`~squbed_utils.world.render_batch`; data are unlimited, so there is no
-over-fitting to a fixed set. **All 240 attribute combinations are drawn
-uniformly**, including the cells held out of (and rare in) the video
-generator's training: the embedder is the *evaluator*, like CLIP, not the
-model under test, so it must know every concept the tasks can ask for.
-
-Loss: symmetric InfoNCE between the batch's video and caption embeddings with
-a learned temperature (CLIP's). A batch drawn i.i.d. from 240 combinations
-repeats some of them, so the targets are soft: every caption with the same
-attributes as a clip counts as a positive (a repeated caption is not treated as
-a negative of its own clip). Random blur and Gaussian pixel noise on half the
-clips (``blur_probability``, ``noise_std``) make the tower tolerant of a
-generator's imperfect pixels. AdamW, linear warm-up,
-cosine decay; seeded, on a fixed number of CPU threads (2 by default; torch's CPU
-kernels give the same result for the same thread count), so a run is reproducible.
-
-Measured (default preset, 2400 fresh renders, 10 per object; see
-``benchmarks/embedding.py``)
------------------------------------------------------------------------
-Nearest caption among all 240 objects: 96.5% right (colour, motion and
-size 100%, shape 96.5%: the errors are crosses read as triangles). Mean
-cosine between two clips of the same object 0.99; of different objects 0.00;
-when exactly one attribute differs 0.73 (shape), 0.62 (colour), 0.56
-(motion), 0.60 (size); when all four differ -0.35. A blurred (two binomial
-passes) or noisy (sd 0.05) copy of a clip keeps a cosine of 0.99 to the clean
-one. Embedding runs at about 1,000 clips/s on one CPU thread (10,000 clips in
-about 10 s). The ``tiny`` preset reaches 100% on colour, motion and size but
-not shape (about 67% of captions right).
+Training it (:mod:`squbed_utils.embedders.toy_clip_training`) and what it then measures are
+described there.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
-import json
 import math
 import os
-import time
 from pathlib import Path
 
 import numpy as np
@@ -78,39 +45,18 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm.auto import tqdm
 
 from .. import world
-from .video import (
-    CONFIG_NAME,
-    WEIGHTS_NAME,
-    VideoEmbedder,
-    _check_positive_int,
-    _config_from_dict,
-    _config_mismatch,
-    _load_state_dict,
-    _read_config,
-    _save_checkpoint,
-)
+from ..checkpoints import config_from_dict, config_mismatch, load_into, load_weights, read_config, save_checkpoint
+from ..validation import check_positive_int
+from .base import VideoEmbedder
 
-__all__ = [
-    "ToyClipConfig",
-    "ToyClipTrainingConfig",
-    "TOY_CLIP_PRESETS",
-    "toy_clip_preset",
-    "ToyClipEmbedder",
-    "contrastive_loss",
-    "train_toy_clip_embedder",
-    "UNIFORM_SPEC",
-    "LOSS_CURVE_NAME",
-]
+__all__ = ["ToyClipConfig", "ToyClipTrainingConfig", "ToyClipEmbedder", "ATTRIBUTE_COUNTS", "caption_codes"]
 
-#: Every (shape, colour) cell equally likely: the embedder's training distribution.
-UNIFORM_SPEC = world.TrainingSpec(rare_colours=(), held_out=())
-#: Loss curve written beside the checkpoint.
-LOSS_CURVE_NAME = "loss_curve.csv"
+_FORMAT_VERSION = 1
 
-_N_VALUES = {name: len(values) for name, values in world.ATTRIBUTE_VALUES.items()}
+#: Number of values of each attribute: one text-tower table row per value.
+ATTRIBUTE_COUNTS = {name: len(values) for name, values in world.ATTRIBUTE_VALUES.items()}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -140,11 +86,11 @@ class ToyClipConfig:
 
     def __post_init__(self) -> None:
         for name in ("frames", "size", "temporal_kernel", "head_hidden", "embed_dim"):
-            _check_positive_int(name, getattr(self, name))
+            check_positive_int(name, getattr(self, name))
         if len(self.channels) != 3:
             raise ValueError(f"channels must hold 3 positive integers, got {self.channels!r}")
         for value in self.channels:
-            _check_positive_int("channels", value)
+            check_positive_int("channels", value)
         if self.temporal_kernel % 2 == 0:
             raise ValueError(f"temporal_kernel must be odd, got {self.temporal_kernel}")
         if self.size < 8:
@@ -196,7 +142,7 @@ class ToyClipTrainingConfig:
         if not isinstance(self.model, ToyClipConfig):
             raise ValueError(f"model must be a ToyClipConfig, got {type(self.model).__name__}")
         for name in ("steps", "batch_size", "num_threads"):
-            _check_positive_int(name, getattr(self, name))
+            check_positive_int(name, getattr(self, name))
         if self.batch_size < 2:
             raise ValueError("batch_size must be at least 2 (a contrastive loss needs negatives)")
         if self.warmup_steps < 0:
@@ -212,30 +158,8 @@ class ToyClipTrainingConfig:
     @classmethod
     def from_dict(cls, values: dict, where: str = "config") -> ToyClipTrainingConfig:
         values = dict(values)
-        model = _config_from_dict(ToyClipConfig, values.pop("model", {}), where)
-        return _config_from_dict(cls, {**values, "model": model}, where)
-
-
-#: Training presets per profile: ``tiny`` trains in seconds (for tests and
-#: ``make tiny``, about 10 s), ``default`` in 2 to 3.5 minutes on one CPU thread
-#: (38,400 clips; 150 to 205 s measured on a 2-core machine shared with other work),
-#: less on the two threads it uses by default (see the README for the measured time).
-TOY_CLIP_PRESETS: dict[str, ToyClipTrainingConfig] = {
-    "tiny": ToyClipTrainingConfig(
-        model=ToyClipConfig(channels=(12, 24, 48), head_hidden=128), steps=60, batch_size=64, warmup_steps=10
-    ),
-    "default": ToyClipTrainingConfig(),
-}
-
-
-def toy_clip_preset(profile: str) -> ToyClipTrainingConfig:
-    """The training preset of a profile (``paper`` uses ``default``: the toy world is the same)."""
-    if profile == "paper":
-        profile = "default"
-    try:
-        return TOY_CLIP_PRESETS[profile]
-    except KeyError:
-        raise ValueError(f"no ToyClip preset for profile {profile!r}; choose one of {sorted(TOY_CLIP_PRESETS)}") from None
+        model = config_from_dict(ToyClipConfig, values.pop("model", {}), source=where)
+        return config_from_dict(cls, {**values, "model": model}, source=where)
 
 
 # ---------------------------------------------------------------------------
@@ -266,7 +190,7 @@ class _ToyClipNetwork(nn.Module):
             nn.Linear(config.head_hidden, config.embed_dim),
         )
         self.text = nn.ModuleDict(
-            {name: nn.Embedding(n, config.embed_dim) for name, n in _N_VALUES.items()}
+            {name: nn.Embedding(n, config.embed_dim) for name, n in ATTRIBUTE_COUNTS.items()}
         )
         for table in self.text.values():
             nn.init.normal_(table.weight, std=config.embed_dim**-0.5)
@@ -284,11 +208,11 @@ class _ToyClipNetwork(nn.Module):
 
     def encode_masks(self, masks: dict[str, torch.Tensor]) -> torch.Tensor:
         """Unnormalised text embeddings from per-attribute weights over values (each row sums to 1)."""
-        return sum(masks[name] @ self.text[name].weight for name in _N_VALUES)
+        return sum(masks[name] @ self.text[name].weight for name in ATTRIBUTE_COUNTS)
 
     def encode_codes(self, codes: torch.Tensor) -> torch.Tensor:
         """Unnormalised text embeddings of exact attributes, codes of shape (B, 4)."""
-        return sum(self.text[name](codes[:, i]) for i, name in enumerate(_N_VALUES))
+        return sum(self.text[name](codes[:, i]) for i, name in enumerate(ATTRIBUTE_COUNTS))
 
 
 @functools.lru_cache(maxsize=65536)
@@ -315,9 +239,9 @@ def _raise_prompt(prompt) -> None:
     raise ValueError(f"prompts must be strings, got {type(prompt).__name__}: {prompt!r}")
 
 
-def _caption_codes(captions) -> np.ndarray:
+def caption_codes(captions) -> np.ndarray:
     """Exact attribute codes (N, 4) of full captions, read with the world's parser."""
-    codes = np.empty((len(captions), len(_N_VALUES)), np.int64)
+    codes = np.empty((len(captions), len(ATTRIBUTE_COUNTS)), np.int64)
     for row, text in enumerate(captions):
         constraint = _parse(text)
         for col, (name, values) in enumerate(world.ATTRIBUTE_VALUES.items()):
@@ -326,16 +250,6 @@ def _caption_codes(captions) -> np.ndarray:
                 raise ValueError(f"caption {text!r} leaves the {name} open; training captions must be full")
             codes[row, col] = values.index(next(iter(allowed)))
     return codes
-
-
-@contextlib.contextmanager
-def _torch_threads(n: int):
-    previous = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 # ---------------------------------------------------------------------------
@@ -361,7 +275,7 @@ class ToyClipEmbedder(VideoEmbedder):
     """
 
     name = "toy-clip"
-    model_type = "ToyClipEmbedder"
+    architecture = "ToyClipEmbedder"
     default_batch_size = 256
 
     def __init__(self, config: ToyClipConfig | None = None, *, seed: int = 0, device: str | torch.device = "cpu") -> None:
@@ -438,7 +352,6 @@ class ToyClipEmbedder(VideoEmbedder):
 
     def _config_dict(self) -> dict:
         return {
-            "model_type": self.model_type,
             "dim": self.dim,
             "config": dataclasses.asdict(self.config),
             "training": None if self.training_config is None else self.training_config.to_dict(),
@@ -447,7 +360,8 @@ class ToyClipEmbedder(VideoEmbedder):
 
     def save_pretrained(self, path: str | os.PathLike) -> Path:
         """Write ``config.json`` and ``model.safetensors`` to the folder ``path`` (atomically)."""
-        return _save_checkpoint(path, self._config_dict(), self.network)
+        return save_checkpoint(path, self.architecture, _FORMAT_VERSION, self._config_dict(),
+                               self.network.state_dict())
 
     @classmethod
     def from_pretrained(
@@ -471,194 +385,17 @@ class ToyClipEmbedder(VideoEmbedder):
             If the checkpoint is of another kind, its config differs from ``config``,
             or its weights do not fit its config.
         """
-        saved = _read_config(path, cls.model_type)
+        saved = read_config(path, cls.architecture, what="video embedder")
         where = str(path)
-        saved_config = _config_from_dict(ToyClipConfig, saved.get("config", {}), where)
+        saved_config = config_from_dict(ToyClipConfig, saved.get("config", {}), source=f"the config at {where!r}")
         if config is not None and config != saved_config:
             raise ValueError(
-                f"checkpoint at {where!r} was saved with a different config: {_config_mismatch(config, saved_config)}"
+                f"checkpoint at {where!r} was saved with a different config: {config_mismatch(config, saved_config)}"
             )
         embedder = cls(saved_config, device=device)
-        _load_state_dict(embedder.network, Path(path) / WEIGHTS_NAME, where)
+        load_into(embedder.network, load_weights(path), source=where)
         embedder.network.eval()
         if saved.get("training"):
             embedder.training_config = ToyClipTrainingConfig.from_dict(saved["training"], where)
         embedder.training_summary = saved.get("training_summary")
         return embedder
-
-
-# ---------------------------------------------------------------------------
-# Training
-
-
-def _soft_cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    return -(targets * logits.log_softmax(dim=-1)).sum(dim=-1).mean()
-
-
-def _learning_rate(config: ToyClipTrainingConfig, step: int) -> float:
-    if step < config.warmup_steps:
-        return config.learning_rate * (step + 1) / config.warmup_steps
-    progress = (step - config.warmup_steps) / max(1, config.steps - config.warmup_steps)
-    return config.learning_rate * 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
-
-
-def _training_batch(config: ToyClipTrainingConfig, step_seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Fresh renders with full captions; returns clips (B, T, H, W, 3) uint8 and attribute codes (B, 4)."""
-    table = world.sample_training_set(config.batch_size, seed=step_seed, vague_fraction=0.0, spec=UNIFORM_SPEC)
-    codes = _caption_codes(table["caption"].tolist())  # the text side reads the caption, not the table
-    clips = world.render_batch(table, table["seed"], frames=config.model.frames, size=config.model.size)
-    return clips, codes
-
-
-def _blur(x: torch.Tensor) -> torch.Tensor:
-    """One pass of the 3 x 3 binomial filter (1 2 1 / 4 per axis, edges replicated) over (B, T, H, W, C)."""
-    for axis in (2, 3):
-        first, last = x.narrow(axis, 0, 1), x.narrow(axis, x.shape[axis] - 1, 1)
-        padded = torch.cat([first, x, last], dim=axis)
-        n = x.shape[axis]
-        x = 0.25 * padded.narrow(axis, 0, n) + 0.5 * padded.narrow(axis, 1, n) + 0.25 * padded.narrow(axis, 2, n)
-    return x
-
-
-def _augment(x: torch.Tensor, config: ToyClipTrainingConfig, generator: torch.Generator) -> torch.Tensor:
-    """Random blur (0, 1 or 2 binomial passes) and Gaussian noise, per clip; x is (B, T, H, W, 3) in [0, 1]."""
-    b = x.shape[0]
-    if config.blur_probability > 0:
-        blurred = torch.rand(b, generator=generator) < config.blur_probability
-        passes = torch.where(blurred, torch.randint(1, 3, (b,), generator=generator), 0)
-        for k in (1, 2):
-            rows = (passes >= k).nonzero().flatten()
-            if len(rows):
-                x = x.index_copy(0, rows, _blur(x[rows]))
-    if config.noise_std > 0:
-        sigma = config.noise_std * torch.rand(b, 1, 1, 1, 1, generator=generator)
-        x = x + sigma * torch.randn(x.shape, generator=generator)
-    return x
-
-
-def contrastive_loss(video: torch.Tensor, text: torch.Tensor, codes: torch.Tensor, logit_scale: torch.Tensor) -> torch.Tensor:
-    """Symmetric InfoNCE between unit video and text embeddings, with every same-attribute pair a positive.
-
-    Parameters
-    ----------
-    video, text : Tensor (B, D)
-        L2-normalised embeddings; row i of each describes clip i.
-    codes : Tensor (B, 4)
-        Attribute codes of each row; rows with equal codes are positives of each other.
-    logit_scale : Tensor
-        Log of the inverse temperature.
-    """
-    logits = logit_scale.exp() * video @ text.T
-    same = (codes[:, None, :] == codes[None, :, :]).all(dim=-1).float()
-    targets = same / same.sum(dim=1, keepdim=True)
-    return 0.5 * (_soft_cross_entropy(logits, targets) + _soft_cross_entropy(logits.T, targets))
-
-
-def _existing_checkpoint(output_dir: Path, config: ToyClipTrainingConfig) -> ToyClipEmbedder | None:
-    if not (output_dir / CONFIG_NAME).is_file() or not (output_dir / WEIGHTS_NAME).is_file():
-        return None
-    try:
-        saved = json.loads((output_dir / CONFIG_NAME).read_text())
-        if saved.get("model_type") != ToyClipEmbedder.model_type or saved.get("training") != json.loads(
-            json.dumps(config.to_dict())
-        ):
-            return None
-        return ToyClipEmbedder.from_pretrained(output_dir, config=config.model)
-    except (ValueError, OSError):
-        return None
-
-
-def train_toy_clip_embedder(
-    config: ToyClipTrainingConfig | str = "default",
-    output_dir: str | os.PathLike | None = None,
-    *,
-    progress: bool = True,
-    overwrite: bool = False,
-) -> ToyClipEmbedder:
-    """Train a :class:`ToyClipEmbedder` on fresh toy-world renders and save it.
-
-    Parameters
-    ----------
-    config : ToyClipTrainingConfig or str
-        Training settings, or a profile name whose preset to use
-        (``"tiny"``: about 10 s; ``"default"``: 2 to 3.5 minutes on one CPU thread, less on two).
-    output_dir : path, optional
-        Checkpoint folder: ``config.json`` (architecture, training settings and
-        a summary), ``model.safetensors`` and ``loss_curve.csv`` (step, loss,
-        temperature, learning rate, elapsed seconds). ``None`` saves nothing.
-        If it already holds a checkpoint trained with exactly this ``config``,
-        that checkpoint is loaded instead of training again (a changed setting
-        always retrains), unless ``overwrite``.
-    progress : bool, default True
-        tqdm progress bar with the running loss.
-    overwrite : bool, default False
-        Retrain even if a matching checkpoint exists.
-
-    Returns
-    -------
-    ToyClipEmbedder
-        In eval mode, with ``training_config`` and ``training_summary`` set.
-    """
-    if isinstance(config, str):
-        config = toy_clip_preset(config)
-    if not isinstance(config, ToyClipTrainingConfig):
-        raise ValueError(f"config must be a ToyClipTrainingConfig or a profile name, got {type(config).__name__}")
-    output_dir = None if output_dir is None else Path(output_dir)
-    if output_dir is not None and not overwrite:
-        existing = _existing_checkpoint(output_dir, config)
-        if existing is not None:
-            return existing
-
-    embedder = ToyClipEmbedder(config.model, seed=config.seed)
-    network = embedder.network
-    with torch.no_grad():
-        network.logit_scale.fill_(math.log(1.0 / config.temperature_init))
-    optimiser = torch.optim.AdamW(network.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
-    step_seeds = np.random.default_rng(config.seed).integers(0, 2**62, size=config.steps)
-    noise = torch.Generator().manual_seed(config.seed + 1)
-    log_scale_max = math.log(100.0)
-
-    rows = []
-    start = time.perf_counter()
-    network.train()
-    with _torch_threads(config.num_threads):
-        bar = tqdm(range(config.steps), desc="training ToyClip embedder", unit="step", disable=not progress)
-        for step in bar:
-            clips, codes = _training_batch(config, int(step_seeds[step]))
-            x = _augment(torch.from_numpy(clips).float().div_(255.0), config, noise)
-            codes_t = torch.from_numpy(codes)
-            lr = _learning_rate(config, step)
-            for group in optimiser.param_groups:
-                group["lr"] = lr
-            video = F.normalize(network.encode_video(x), dim=-1)
-            text = F.normalize(network.encode_codes(codes_t), dim=-1)
-            loss = contrastive_loss(video, text, codes_t, network.logit_scale)
-            optimiser.zero_grad(set_to_none=True)
-            loss.backward()
-            optimiser.step()
-            with torch.no_grad():
-                network.logit_scale.clamp_(0.0, log_scale_max)
-            rows.append(
-                (step + 1, loss.item(), math.exp(-network.logit_scale.item()), lr,
-                 time.perf_counter() - start)
-            )
-            if progress and (step % 10 == 0 or step == config.steps - 1):
-                bar.set_postfix(loss=f"{rows[-1][1]:.3f}")
-    network.eval()
-    seconds = time.perf_counter() - start
-    curve = pd.DataFrame(rows, columns=["step", "loss", "temperature", "learning_rate", "elapsed_s"])
-    tail = curve["loss"].tail(max(1, len(curve) // 10))
-    embedder.training_config = config
-    embedder.training_summary = {
-        "seconds": round(seconds, 2),
-        "clips": config.steps * config.batch_size,
-        "clips_per_s": round(config.steps * config.batch_size / seconds, 1),
-        "final_loss": round(float(tail.mean()), 4),
-        "final_temperature": round(float(curve["temperature"].iloc[-1]), 4),
-        "torch_version": torch.__version__,
-    }
-    embedder.loss_curve = curve
-    if output_dir is not None:
-        embedder.save_pretrained(output_dir)
-        curve.to_csv(output_dir / LOSS_CURVE_NAME, index=False)
-    return embedder

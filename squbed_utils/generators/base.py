@@ -8,14 +8,13 @@ Sampling is a pure function of (prompt, seed): each clip's initial noise comes
 from its own seed, so results can be cached per item and do not depend on
 which other prompts share the batch. A generator is saved as a folder holding
 ``config.json`` (the config dataclass plus an ``architecture`` key) and its
-weights as safetensors.
+weights as safetensors (:mod:`squbed_utils.checkpoints`).
 """
 
 from __future__ import annotations
 
 import abc
 import dataclasses
-import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,13 +22,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ..checkpoints import config_from_dict
 from ..seeds import check_seeds
-from ..validation import check_prompts
+from ..store import fingerprint, tensor_fingerprint
+from ..validation import check_positive_int, check_prompts
 
-__all__ = ["GeneratorConfig", "VideoGenerator", "read_config", "CONFIG_NAME"]
-
-CONFIG_NAME = "config.json"
-
+__all__ = ["GeneratorConfig", "VideoGenerator"]
 
 @dataclasses.dataclass
 class GeneratorConfig:
@@ -55,50 +53,7 @@ class GeneratorConfig:
     @classmethod
     def from_dict(cls, values: dict[str, Any], *, source: str = "config") -> GeneratorConfig:
         """Build a config from a dict; unknown or missing keys raise a ValueError naming ``source``."""
-        names = {field.name for field in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - names)
-        if unknown:
-            raise ValueError(
-                f"{source} has keys {unknown} that {cls.__name__} does not know; it was written by another "
-                "generator or another version: retrain, or load it with the class that wrote it"
-            )
-        required = {f.name for f in dataclasses.fields(cls) if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
-        missing = sorted(required - set(values))
-        if missing:
-            raise ValueError(f"{source} lacks keys {missing} that {cls.__name__} needs")
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
-
-
-def read_config(path: str | os.PathLike, architecture: str) -> dict[str, Any]:
-    """Read ``path/config.json`` and check it was written by ``architecture``.
-
-    Raises
-    ------
-    FileNotFoundError
-        If the folder or its config.json is missing.
-    ValueError
-        If config.json is not valid JSON or names another architecture.
-    """
-    folder = Path(path)
-    if not folder.is_dir():
-        raise FileNotFoundError(
-            f"no generator checkpoint folder at {folder}; train one first (e.g. "
-            "squbed_utils.generators.train_toy_generator) or pass the folder that save_pretrained wrote"
-        )
-    config_file = folder / CONFIG_NAME
-    if not config_file.is_file():
-        raise FileNotFoundError(f"{config_file} is missing: {folder} is not a checkpoint written by save_pretrained")
-    try:
-        values = json.loads(config_file.read_text())
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{config_file} is not valid JSON ({error}); re-save or retrain the checkpoint") from None
-    found = values.pop("architecture", None)
-    if found != architecture:
-        raise ValueError(
-            f"{config_file} describes a {found!r} model, not a {architecture!r}; load it with the class that wrote it"
-        )
-    values.pop("format_version", None)
-    return values
+        return config_from_dict(cls, values, source=source)
 
 
 class VideoGenerator(abc.ABC):
@@ -155,8 +110,7 @@ class VideoGenerator(abc.ABC):
         """
         prompts = check_prompts(prompts)
         seeds = check_seeds(seeds, len(prompts))
-        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        batch_size = check_positive_int("batch_size", batch_size)
         clips = np.empty((len(prompts), *self.clip_shape), np.uint8)
         starts = range(0, len(prompts), batch_size)
         if progress:
@@ -177,8 +131,6 @@ class VideoGenerator(abc.ABC):
         diffusers pipeline of several GB) override this with something
         cheaper that still changes with the weights (path + revision + file sizes).
         """
-        from ..store import tensor_fingerprint
-
         return tensor_fingerprint(self.state_dict())
 
     def cache_info(self) -> dict[str, Any]:
@@ -188,8 +140,6 @@ class VideoGenerator(abc.ABC):
     @property
     def cache_key(self) -> str:
         """A short hash of :meth:`cache_info`; part of every cached clip's key (see :mod:`squbed_utils.pipeline`)."""
-        from ..store import fingerprint
-
         return fingerprint(self.cache_info())  # not memoised: the weights may change (training, load_state_dict)
 
     def state_dict(self) -> dict[str, Any]:

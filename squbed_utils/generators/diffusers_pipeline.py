@@ -10,30 +10,14 @@ Hugging Face cache::
 
 Families
 --------
-:data:`PIPELINE_FAMILIES` holds, per family, the pipeline class, the reference
-checkpoint and its documented defaults, and the frame and size rules:
-
-========================  =================================  ======  =========  ===  =====  ========
-family                    reference checkpoint               frames  H x W      fps  steps  guidance
-========================  =================================  ======  =========  ===  =====  ========
-``cosmos-predict2`` [1]   nvidia/Cosmos-Predict2-2B-...      93      704x1280   16   35     7.0
-``wan`` [2]               Wan-AI/Wan2.1-T2V-1.3B-Diffusers   81      480x832    16   50     5.0
-``cogvideox`` [3]         THUDM/CogVideoX-2b                 49      480x720    8    50     6.0
-``ltx`` [4]               Lightricks/LTX-Video               161     480x704    25   50     3.0
-========================  =================================  ======  =========  ===  =====  ========
-
-Frame counts must be ``k * frame_step + 1`` and sizes multiples of
-``size_step``: Wan and Cosmos 4 and 16 (a VAE that compresses time 4x and
-space 8x, then 2x2 patches), LTX-Video 8 and 32 (its model card), CogVideoX
-8 and 16: its VAE compresses time 4x, but decodes an even number of latent
-frames to 4 frames each (2 latents -> 8 frames, measured), so only an odd
-latent count, i.e. ``8k + 1`` frames, gives back the frames asked for.
+The supported families, their documented defaults and their frame and size
+rules are in :mod:`squbed_utils.generators.families`.
 
 **Cosmos-Predict2 text-to-video.** Cosmos-Predict2 has no single text-to-video
 model: NVIDIA's "Text2World" chains its Text2Image model (the first frame)
-and its Video2World model (the clip that continues that frame) [1]. diffusers
+and its Video2World model (the clip that continues that frame). diffusers
 0.42.1 has both halves (``Cosmos2TextToImagePipeline``,
-``Cosmos2VideoToWorldPipeline``); :class:`CosmosPredict2TextToWorldPipeline`
+``Cosmos2VideoToWorldPipeline``); :class:`~squbed_utils.generators.cosmos.CosmosPredict2TextToWorldPipeline`
 chains them over one T5 text encoder and one VAE (the two checkpoints share
 both). Load it from the Video2World checkpoint; the Text2Image checkpoint is
 ``image_model`` (default ``nvidia/Cosmos-Predict2-2B-Text2Image``). The first
@@ -73,19 +57,6 @@ built in memory is fingerprinted by its tensors.
 :meth:`DiffusersVideoGenerator.pretrained_cache_key` computes the same key from
 the files alone (a Ray driver keys cached clips before any worker loads weights).
 
-References
-----------
-.. [1] NVIDIA, Cosmos-Predict2 model reference, https://docs.nvidia.com/cosmos/latest/predict2/reference.html
-   (Text2World = Text2Image + Video2World); model card
-   https://huggingface.co/nvidia/Cosmos-Predict2-2B-Video2World (93 frames, 16 fps, 720p); diffusers
-   ``Cosmos2VideoToWorldPipeline`` defaults (704x1280, 35 steps, guidance 7.0, max_sequence_length 512).
-.. [2] https://huggingface.co/Wan-AI/Wan2.1-T2V-1.3B-Diffusers and the diffusers Wan docs (480x832, 81 frames
-   ``4k + 1``, guidance 5.0, exported at 16 fps; ``WanPipeline`` defaults 50 steps, max_sequence_length 512).
-.. [3] https://huggingface.co/THUDM/CogVideoX-2b (720x480, 49 frames at 8 fps, 50 steps, guidance 6.0;
-   the transformer reads 226 text tokens).
-.. [4] https://huggingface.co/Lightricks/LTX-Video (sizes divisible by 32, frames ``8k + 1``) and the diffusers
-   ``LTXPipeline`` example (704x480, 161 frames, 50 steps); pipeline defaults guidance 3.0, frame_rate 25,
-   max_sequence_length 128.
 """
 
 from __future__ import annotations
@@ -102,13 +73,15 @@ import numpy as np
 import torch
 from diffusers import DiffusionPipeline
 
+from ..checkpoints import CONFIG_NAME, config_json, read_config
 from ..runtime import is_local_path, resolve_device
-from ..store import fingerprint, model_folder_fingerprint, save_json, tensor_fingerprint
-from .base import CONFIG_NAME, GeneratorConfig, VideoGenerator, read_config
+from ..store import atomic_write, fingerprint, model_folder_fingerprint, tensor_fingerprint
+from ..validation import check_positive_int
+from .base import GeneratorConfig, VideoGenerator
+from .cosmos import VIDEO2WORLD_CLASS, CosmosPredict2TextToWorldPipeline
+from .families import PIPELINE_FAMILIES, check_geometry, detect_family, get_family
 
-__all__ = ["PipelineFamily", "PIPELINE_FAMILIES", "DiffusersGeneratorConfig", "DiffusersVideoGenerator",
-           "CosmosPredict2TextToWorldPipeline", "family_config", "detect_family", "check_geometry",
-           "pipeline_folder_fingerprint"]
+__all__ = ["DiffusersGeneratorConfig", "DiffusersVideoGenerator", "family_config", "pipeline_folder_fingerprint"]
 
 _FORMAT_VERSION = 1
 _DTYPES = ("float32", "bfloat16", "float16")
@@ -117,145 +90,6 @@ _OFFLOADS = (None, "model", "sequential")
 _EXECUTION_FIELDS = ("model", "device", "offload", "max_batch_size")
 #: Pipeline arguments the generator sets itself (from the config and the seeds).
 _RESERVED_ARGUMENTS = ("prompt", "generator", "output_type", "num_frames", "height", "width", "return_dict")
-
-
-@dataclasses.dataclass(frozen=True)
-class PipelineFamily:
-    """What the generator knows about one family of text-to-video pipelines.
-
-    Attributes
-    ----------
-    name : str
-    pipeline_class : str
-        The class that generates (a diffusers class, or :class:`CosmosPredict2TextToWorldPipeline`).
-    class_names : tuple of str
-        ``_class_name`` values of ``model_index.json`` (or pipeline classes) that mean this family.
-    checkpoint : str
-        Hub id of the reference checkpoint (for Cosmos-Predict2, the Video2World half).
-    frames, height, width, fps, num_inference_steps, guidance_scale, max_sequence_length
-        The reference checkpoint's documented defaults (see the module references).
-    negative_prompt : str or None
-        The negative prompt of the family's documented example; None keeps the pipeline's own.
-    frame_step, size_step : int
-        ``frames - 1`` must be a multiple of ``frame_step``; height and width of ``size_step``.
-    fps_argument : str or None
-        The pipeline argument that conditions generation on the frame rate (None: fps is metadata only).
-    image_checkpoint : str or None
-        Cosmos-Predict2: hub id of the Text2Image checkpoint that draws the first frame.
-    needs_guardrail : bool
-        The pipeline refuses to run without NVIDIA's ``cosmos_guardrail``.
-    """
-
-    name: str
-    pipeline_class: str
-    class_names: tuple[str, ...]
-    checkpoint: str
-    frames: int
-    height: int
-    width: int
-    fps: int
-    num_inference_steps: int
-    guidance_scale: float
-    max_sequence_length: int
-    negative_prompt: str | None
-    frame_step: int
-    size_step: int
-    fps_argument: str | None = None
-    image_checkpoint: str | None = None
-    needs_guardrail: bool = False
-
-    def defaults(self) -> dict[str, Any]:
-        """The config values this family sets (see :func:`family_config`)."""
-        names = ("frames", "height", "width", "fps", "num_inference_steps", "guidance_scale",
-                 "max_sequence_length", "negative_prompt")
-        values = {name: getattr(self, name) for name in names}
-        values.update(family=self.name, pipeline_class=self.pipeline_class, image_model=self.image_checkpoint)
-        return values
-
-
-#: The supported families, by name (sources in the module docstring).
-PIPELINE_FAMILIES: dict[str, PipelineFamily] = {family.name: family for family in (
-    PipelineFamily(
-        "cosmos-predict2", "CosmosPredict2TextToWorldPipeline",
-        ("CosmosPredict2TextToWorldPipeline", "Cosmos2VideoToWorldPipeline"), "nvidia/Cosmos-Predict2-2B-Video2World",
-        frames=93, height=704, width=1280, fps=16, num_inference_steps=35, guidance_scale=7.0,
-        max_sequence_length=512, negative_prompt=None, frame_step=4, size_step=16, fps_argument="fps",
-        image_checkpoint="nvidia/Cosmos-Predict2-2B-Text2Image", needs_guardrail=True),
-    PipelineFamily(
-        "wan", "WanPipeline", ("WanPipeline",), "Wan-AI/Wan2.1-T2V-1.3B-Diffusers",
-        frames=81, height=480, width=832, fps=16, num_inference_steps=50, guidance_scale=5.0,
-        max_sequence_length=512, frame_step=4, size_step=16,
-        negative_prompt="Bright tones, overexposed, static, blurred details, subtitles, style, works, paintings, "
-                        "images, static, overall gray, worst quality, low quality, JPEG compression residue, ugly, "
-                        "incomplete, extra fingers, poorly drawn hands, poorly drawn faces, deformed, disfigured, "
-                        "misshapen limbs, fused fingers, still picture, messy background, three legs, many people "
-                        "in the background, walking backwards"),
-    PipelineFamily(
-        "cogvideox", "CogVideoXPipeline", ("CogVideoXPipeline",), "THUDM/CogVideoX-2b",
-        frames=49, height=480, width=720, fps=8, num_inference_steps=50, guidance_scale=6.0,
-        max_sequence_length=226, negative_prompt=None, frame_step=8, size_step=16),
-    PipelineFamily(
-        "ltx", "LTXPipeline", ("LTXPipeline",), "Lightricks/LTX-Video",
-        frames=161, height=480, width=704, fps=25, num_inference_steps=50, guidance_scale=3.0,
-        max_sequence_length=128, negative_prompt="worst quality, inconsistent motion, blurry, jittery, distorted",
-        frame_step=8, size_step=32, fps_argument="frame_rate"),
-)}
-
-
-def _known_families() -> str:
-    return ", ".join(f"{name!r}" for name in PIPELINE_FAMILIES)
-
-
-def _family(name: str) -> PipelineFamily:
-    if name not in PIPELINE_FAMILIES:
-        raise ValueError(f"unknown pipeline family {name!r}; known families: {_known_families()} "
-                         "(see PIPELINE_FAMILIES)")
-    return PIPELINE_FAMILIES[name]
-
-
-def detect_family(pipeline_or_class_name: Any) -> str:
-    """The family of a pipeline (object or class) or of a ``model_index.json`` class name.
-
-    A subclass of a known pipeline class belongs to its family.
-
-    Raises
-    ------
-    ValueError
-        If no family claims the class; the message lists the families.
-    """
-    if isinstance(pipeline_or_class_name, str):
-        names = [pipeline_or_class_name]
-    else:
-        cls = pipeline_or_class_name if isinstance(pipeline_or_class_name, type) else type(pipeline_or_class_name)
-        names = [klass.__name__ for klass in cls.__mro__]
-    for name in names:
-        for family in PIPELINE_FAMILIES.values():
-            if name in family.class_names:
-                return family.name
-    raise ValueError(f"cannot tell the family of pipeline class {names[0]!r}; pass family= one of {_known_families()} "
-                     "(it sets the defaults and the frame and size rules)")
-
-
-def _nearest(value: int, step: int, offset: int) -> str:
-    """The valid values ``k * step + offset`` (k >= 1) nearest to ``value``, as text."""
-    below = max(step + offset, (value - offset) // step * step + offset)
-    above = below if below > value else below + step
-    return f"{below} or {above}" if below != above and below < value else f"{above}"
-
-
-def check_geometry(frames: int, height: int, width: int, family: str) -> None:
-    """Raise a ValueError, naming the nearest valid values, if frames, height or width break the family's rules."""
-    rules = _family(family)
-    for name, value in (("frames", frames), ("height", height), ("width", width)):
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    if (frames - 1) % rules.frame_step:
-        raise ValueError(f"frames={frames} is not valid for {family}: frames - 1 must be a multiple of "
-                         f"{rules.frame_step}; the nearest valid values are {_nearest(frames, rules.frame_step, 1)}")
-    for name, value in (("height", height), ("width", width)):
-        if value % rules.size_step:
-            raise ValueError(f"{name}={value} is not valid for {family}: it must be a multiple of {rules.size_step}; "
-                             f"the nearest valid values are {_nearest(value, rules.size_step, 0)}")
 
 
 @dataclasses.dataclass
@@ -301,7 +135,7 @@ class DiffusersGeneratorConfig(GeneratorConfig):
         Further keyword arguments for every pipeline call (part of the cache key).
     output_frames, output_height, output_width : int or None
         Geometry of the clips returned (and cached), when it differs from the generated one: each clip
-        is resampled by :func:`squbed_utils.manifests.resample_clip` (evenly spaced frames, centre crop,
+        is resampled by :func:`squbed_utils.clipio.resample_clip` (evenly spaced frames, centre crop,
         antialiased resize). None keeps the generated value. The ``paper`` profile keeps 16 frames of
         224 x 400 (what CLIP reads), since 20,000 clips of 93 frames of 704 x 1280 would take 5 TB as arrays.
     """
@@ -343,9 +177,7 @@ class DiffusersGeneratorConfig(GeneratorConfig):
         if self.offload not in _OFFLOADS:
             raise ValueError(f"offload must be None, 'model' or 'sequential', got {self.offload!r}")
         for name in ("num_inference_steps", "max_sequence_length", "max_batch_size", "fps"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+            check_positive_int(name, getattr(self, name))
         reserved = sorted(set(self.call_kwargs) & set(_RESERVED_ARGUMENTS))
         if reserved:
             raise ValueError(f"call_kwargs may not set {reserved}: the generator sets them from the prompts, seeds "
@@ -366,81 +198,9 @@ def family_config(family: str, **overrides: Any) -> DiffusersGeneratorConfig:
 
     ``torch_dtype="auto"`` (the default) resolves to bfloat16 on CUDA and float32 on the CPU.
     """
-    values = {**_family(family).defaults(), "torch_dtype": "auto", **overrides}
+    values = {**get_family(family).defaults(), "torch_dtype": "auto", **overrides}
     values["torch_dtype"] = _resolve_dtype(values["torch_dtype"], values.get("device", "auto"))
     return DiffusersGeneratorConfig(**values)
-
-
-# --- Cosmos-Predict2 text-to-video -------------------------------------------------------------------------
-
-
-class CosmosPredict2TextToWorldPipeline(DiffusionPipeline):
-    r"""Cosmos-Predict2 text-to-video ("Text2World"): Text2Image draws the first frame, Video2World continues it.
-
-    Holds the components of both halves once: the shared T5 ``text_encoder``
-    and ``tokenizer``, the shared Wan ``vae``, the ``scheduler``, the
-    ``safety_checker`` (NVIDIA's guardrail), the Text2Image transformer
-    (``image_transformer``) and the Video2World ``transformer``. It saves and
-    loads like any diffusers pipeline; :meth:`from_stages` builds it from the
-    two hub checkpoints' pipelines.
-    """
-
-    model_cpu_offload_seq = "text_encoder->image_transformer->transformer->vae"
-    _optional_components = ["safety_checker"]
-    _exclude_from_cpu_offload = ["safety_checker"]
-
-    def __init__(self, text_encoder, tokenizer, image_transformer, transformer, vae, scheduler, safety_checker=None):
-        super().__init__()
-        self.register_modules(text_encoder=text_encoder, tokenizer=tokenizer, image_transformer=image_transformer,
-                              transformer=transformer, vae=vae, scheduler=scheduler, safety_checker=safety_checker)
-
-    @classmethod
-    def from_stages(cls, text2image, video2world) -> CosmosPredict2TextToWorldPipeline:
-        """Combine a ``Cosmos2TextToImagePipeline`` and a ``Cosmos2VideoToWorldPipeline``.
-
-        The text encoder, tokenizer, VAE, scheduler and safety checker come from
-        ``video2world``; only the transformer of ``text2image`` is kept (the
-        Cosmos-Predict2 checkpoints share the others).
-        """
-        return cls(text_encoder=video2world.text_encoder, tokenizer=video2world.tokenizer,
-                   image_transformer=text2image.transformer, transformer=video2world.transformer,
-                   vae=video2world.vae, scheduler=video2world.scheduler, safety_checker=video2world.safety_checker)
-
-    def stages(self):
-        """The two halves as diffusers pipelines over this pipeline's components: (text2image, video2world)."""
-        from diffusers import Cosmos2TextToImagePipeline, Cosmos2VideoToWorldPipeline
-
-        shared = dict(text_encoder=self.text_encoder, tokenizer=self.tokenizer, vae=self.vae, scheduler=self.scheduler,
-                      safety_checker=self.safety_checker)
-        text2image = Cosmos2TextToImagePipeline(transformer=self.image_transformer, **shared)
-        video2world = Cosmos2VideoToWorldPipeline(transformer=self.transformer, **shared)
-        for stage in (text2image, video2world):
-            stage.set_progress_bar_config(**getattr(self, "_progress_bar_config", {}))
-        return text2image, video2world
-
-    @torch.no_grad()
-    def __call__(self, prompt, negative_prompt=None, height: int = 704, width: int = 1280, num_frames: int = 93,
-                 num_inference_steps: int = 35, guidance_scale: float = 7.0, fps: int = 16,
-                 image_num_inference_steps: int | None = None, image_guidance_scale: float | None = None,
-                 generator=None, output_type: str = "np", max_sequence_length: int = 512, return_dict: bool = True):
-        """Generate clips: the first frame from text, then the clip from that frame and the text.
-
-        Arguments as in ``Cosmos2VideoToWorldPipeline``; ``image_num_inference_steps``
-        and ``image_guidance_scale`` set the Text2Image half (default: the same
-        as the video's, which are also NVIDIA's Text2Image defaults, 35 and 7.0).
-        Each generator in a list serves its item in both halves.
-        """
-        text2image, video2world = self.stages()
-        first_frames = text2image(
-            prompt=prompt, negative_prompt=negative_prompt, height=height, width=width,
-            num_inference_steps=image_num_inference_steps or num_inference_steps,
-            guidance_scale=guidance_scale if image_guidance_scale is None else image_guidance_scale,
-            generator=generator, output_type="pt", max_sequence_length=max_sequence_length).images
-        return video2world(
-            image=first_frames, prompt=prompt, negative_prompt=negative_prompt, height=height, width=width,
-            num_frames=num_frames, num_inference_steps=num_inference_steps, guidance_scale=guidance_scale, fps=fps,
-            generator=generator, output_type=output_type, max_sequence_length=max_sequence_length,
-            return_dict=return_dict)
 
 
 # --- where the weights are, and their fingerprint ----------------------------------------------------------
@@ -502,7 +262,6 @@ def _folders_fingerprint(folders: tuple[Path, ...]) -> str:
     return fingerprint([pipeline_folder_fingerprint(folder) for folder in folders])
 
 
-_VIDEO2WORLD = "Cosmos2VideoToWorldPipeline"  # a hub Cosmos-Predict2 checkpoint, run with its Text2Image partner
 
 
 @dataclasses.dataclass
@@ -516,7 +275,7 @@ class _Source:
     @property
     def video2world(self) -> bool:
         """The folder is a Cosmos-Predict2 Video2World checkpoint; ``folders[1]`` is the Text2Image one."""
-        return self.index.get("_class_name") == _VIDEO2WORLD
+        return self.index.get("_class_name") == VIDEO2WORLD_CLASS
 
 
 def _resolve(path_or_id, *, family, pipeline_class, torch_dtype, device, offload, allow_download,
@@ -524,7 +283,7 @@ def _resolve(path_or_id, *, family, pipeline_class, torch_dtype, device, offload
     """Everything :meth:`DiffusersVideoGenerator.from_pretrained` decides before reading any weight."""
     folder = _pipeline_folder(path_or_id, allow_download)
     index = _read_model_index(folder)
-    saved = read_config(folder, DiffusersVideoGenerator.architecture) if (folder / CONFIG_NAME).is_file() else {}
+    saved = read_config(folder, DiffusersVideoGenerator.architecture, what="pipeline", require=()) if (folder / CONFIG_NAME).is_file() else {}
     index_class = index.get("_class_name", "?")
     try:
         found = detect_family(pipeline_class or index_class)
@@ -533,19 +292,19 @@ def _resolve(path_or_id, *, family, pipeline_class, torch_dtype, device, offload
             raise
         found = None  # a class of the user's own: trust the family they name
     family = family or saved.get("family") or found
-    _family(family)
+    get_family(family)
     if found is not None and found != family:
         raise ValueError(f"{path_or_id} holds a {index_class} ({found} family), not a {family} pipeline; "
                          "drop family= or pass a folder of that family")
-    values = {**_family(family).defaults(), **saved, **overrides}
+    values = {**get_family(family).defaults(), **saved, **overrides}
     values.update(model=os.fspath(path_or_id), family=family, device=device, offload=offload,
                   torch_dtype=_resolve_dtype(torch_dtype, device))
     if pipeline_class is not None:
         values["pipeline_class"] = pipeline_class if isinstance(pipeline_class, str) else pipeline_class.__name__
-    elif index_class != _VIDEO2WORLD:  # a Video2World checkpoint runs inside the family's class
+    elif index_class != VIDEO2WORLD_CLASS:  # a Video2World checkpoint runs inside the family's class
         values["pipeline_class"] = index_class
     folders = (folder,)
-    if index_class == _VIDEO2WORLD:
+    if index_class == VIDEO2WORLD_CLASS:
         if not values.get("image_model"):
             raise ValueError(f"{path_or_id} is a Cosmos-Predict2 Video2World checkpoint: pass image_model= the "
                              "Text2Image checkpoint that draws the first frame")
@@ -573,7 +332,7 @@ def _check_cosmos_dependencies(source: _Source, components: Mapping[str, Any]) -
     when their transformers concatenate a padding mask (the released ones do), torchvision to resize it."""
     from diffusers.utils import is_cosmos_guardrail_available, is_torchvision_available
 
-    if not _family(source.config.family).needs_guardrail:
+    if not get_family(source.config.family).needs_guardrail:
         return
     indexes = [_read_model_index(folder) for folder in source.folders]
     declared = [index.get("safety_checker") or [None] for index in indexes]
@@ -807,7 +566,7 @@ class DiffusersVideoGenerator(VideoGenerator):
                          max_sequence_length=config.max_sequence_length)
         if config.negative_prompt is not None:
             arguments["negative_prompt"] = config.negative_prompt
-        fps_argument = _family(config.family).fps_argument
+        fps_argument = get_family(config.family).fps_argument
         if fps_argument is not None:
             arguments[fps_argument] = config.fps
         arguments.update(config.call_kwargs)
@@ -840,7 +599,7 @@ class DiffusersVideoGenerator(VideoGenerator):
                     f"{self.generated_shape}: this checkpoint's VAE or patch size needs other frames, height or width")
             generated = np.rint(np.clip(output, 0.0, 1.0) * 255.0).astype(np.uint8)
             if self.clip_shape != self.generated_shape:
-                from ..manifests import resample_clip
+                from ..clipio import resample_clip
 
                 frames, height, width, _ = self.clip_shape
                 generated = np.stack([resample_clip(clip, frames=frames, height=height, width=width) for clip in generated])
@@ -856,8 +615,8 @@ class DiffusersVideoGenerator(VideoGenerator):
         """
         path = Path(path)
         self.pipeline.save_pretrained(path)
-        save_json(path / CONFIG_NAME, {"architecture": self.architecture, "format_version": _FORMAT_VERSION,
-                                       **self.config.to_dict()})
+        text = config_json(self.architecture, _FORMAT_VERSION, self.config.to_dict())
+        atomic_write(path / CONFIG_NAME, lambda file: file.write(text), binary=False)
         return path
 
     def __repr__(self) -> str:

@@ -32,60 +32,39 @@ Built like the real ones (Wan, CogVideoX, LTX-Video), only tiny:
   an epsilon-predicting model's first sampling step divides by its square root,
   which blew samples up (every attribute at 0% in our measurements).
 
-Training (:func:`train_toy_generator`) is seeded and resumable: every random
-draw of step ``k`` is derived from ``(seed, phase, k)``, so a rerun after an
-interruption continues from the last checkpoint and ends with the same weights.
-
-How long each part trains is set by the small objects (8 pixels across; the
-large ones are easy). Measured on 2 CPU cores, shape read back by the checker:
-3,000 autoencoder steps keep every small shape through encode-decode (1,000:
-74%); 6,000 codec steps keep 96% of them through the codec (2,000: 79%); and
-the denoiser needs 12,000 steps at learning rate 4e-3 to draw common concepts'
-shapes right 96% of the time (2,000 steps at 2e-3, the earlier 4-minute
-budget: 65%; 6,000 at 2e-3: 89%). That run takes about 17 minutes, more than ``make``
-can spend, so the default profile's run is committed (:data:`SHIPPED_DIR`,
-written by ``make train``) and :func:`train_toy_generator` copies it when the
-config matches exactly.
+Training, the committed checkpoint of the default profile and its export live
+in :mod:`squbed_utils.generators.toy_training`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
-import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..store import atomic_write
-from .base import CONFIG_NAME, GeneratorConfig, VideoGenerator, read_config
+from ..checkpoints import CONFIG_NAME, config_json, load_weights, read_config, save_checkpoint
+from ..runtime import torch_threads
+from .base import GeneratorConfig, VideoGenerator
 
-__all__ = ["ToyGeneratorConfig", "ToyVideoGenerator", "FrameAutoencoder", "LatentDenoiser", "PRESETS",
-           "toy_config", "train_toy_generator", "accuracy_by_knowledge", "WEIGHTS_NAME", "SHIPPED_DIR",
-           "shipped_checkpoint", "export_checkpoint"]
+__all__ = ["ToyGeneratorConfig", "ToyVideoGenerator", "FrameAutoencoder", "ClipCodec", "LatentDenoiser",
+           "MAX_THREADS", "FORMAT_VERSION", "saved_config", "clips_to_tensor", "object_mask", "make_scheduler", "architecture_fields"]
 
-WEIGHTS_NAME = "model.safetensors"
-_FORMAT_VERSION = 2
-_MAX_THREADS = 2
-#: The default profile's trained model, committed with the repository and written by ``make train``
-#: (:func:`export_checkpoint`); absent from a non-editable install, where notebook 02 trains instead.
-SHIPPED_DIR = Path(__file__).resolve().parents[2] / "models" / "toy_generator"
-_CHECKPOINTS = ("final", "undertrained")
-_CURVES = "training_curves.csv"
-#: Every file of an exported run (what :func:`export_checkpoint` writes), relative to its folder.
-_RUN_FILES = (*(f"{c}/{f}" for c in _CHECKPOINTS for f in (WEIGHTS_NAME, CONFIG_NAME)), _CURVES)
+#: Version of the toy model's config.json layout.
+FORMAT_VERSION = 2
+#: torch threads the toy model computes with (at most): its small matrices gain nothing from more.
+MAX_THREADS = 2
 
 
 @dataclasses.dataclass
 class ToyGeneratorConfig(GeneratorConfig):
-    """Architecture, training and sampling settings of the toy model (see :data:`PRESETS`)."""
+    """Architecture, training and sampling settings of the toy model (a profile's sizes: :mod:`squbed_utils.profiles`)."""
 
     # autoencoder (trained on single frames of the training clips)
     latent_channels: int = 4
@@ -141,23 +120,6 @@ class ToyGeneratorConfig(GeneratorConfig):
     def latent_shape(self) -> tuple[int, int, int, int]:
         """(T, C, h, w) of one clip's latent."""
         return (self.frames, self.latent_channels, self.size // 4, self.size // 4)
-
-
-#: Config presets per profile: ``tiny`` trains in seconds (tests), ``default`` is what ``make`` trains.
-PRESETS: dict[str, dict[str, Any]] = {
-    "tiny": dict(ae_width=16, ae_res_blocks=1, ae_steps=30, ae_batch_size=32, codec_dim=16, codec_width=64,
-                 codec_steps=30, codec_batch_size=32, denoiser_width=64,
-                 denoiser_blocks=1, denoiser_steps=40, denoiser_batch_size=32, train_clips=256,
-                 checkpoint_every=20, num_inference_steps=4),
-    "default": dict(),
-}
-
-
-def toy_config(profile: str = "default", **overrides: Any) -> ToyGeneratorConfig:
-    """The :class:`ToyGeneratorConfig` of a profile, with optional overrides."""
-    if profile not in PRESETS:
-        raise ValueError(f"unknown toy generator preset {profile!r}; choose one of {sorted(PRESETS)}")
-    return ToyGeneratorConfig(**{**PRESETS[profile], **overrides})
 
 
 # --- modules -------------------------------------------------------------------
@@ -257,7 +219,7 @@ class LatentDenoiser(nn.Module):
 
 # --- pixels <-> tensors --------------------------------------------------------
 
-def _clips_to_tensor(clips: np.ndarray) -> torch.Tensor:
+def clips_to_tensor(clips: np.ndarray) -> torch.Tensor:
     """uint8 (N, T, S, S, 3) -> float (N, T, 3, S, S) in [-1, 1]."""
     return torch.from_numpy(np.ascontiguousarray(clips)).permute(0, 1, 4, 2, 3).float() / 127.5 - 1.0
 
@@ -267,7 +229,7 @@ def _tensor_to_clips(x: torch.Tensor) -> np.ndarray:
     return ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 1, 3, 4, 2).contiguous().numpy()
 
 
-def _object_mask(clips: np.ndarray) -> torch.Tensor:
+def object_mask(clips: np.ndarray) -> torch.Tensor:
     """1 where a pixel differs from the background (the object), (N, T, 1, S, S)."""
     from ..world import BACKGROUND_RGB
 
@@ -278,7 +240,7 @@ def _object_mask(clips: np.ndarray) -> torch.Tensor:
 # --- the generator -------------------------------------------------------------
 
 
-def _make_scheduler(config: ToyGeneratorConfig, kind: str):
+def make_scheduler(config: ToyGeneratorConfig, kind: str):
     from diffusers import DDIMScheduler, DDPMScheduler, DPMSolverMultistepScheduler
 
     common = dict(num_train_timesteps=config.num_train_timesteps, beta_schedule=config.beta_schedule,
@@ -374,7 +336,7 @@ class ToyVideoGenerator(VideoGenerator):
     def sample_latents(self, text: torch.Tensor, noise: torch.Tensor, *, guidance_scale: float,
                        num_inference_steps: int, sampler: str) -> torch.Tensor:
         """Denoise ``noise`` (N, codec_dim) conditioned on ``text`` (N, text_dim); returns normalised codes."""
-        scheduler = _make_scheduler(self.config, sampler)
+        scheduler = make_scheduler(self.config, sampler)
         scheduler.set_timesteps(num_inference_steps)
         x = noise * scheduler.init_noise_sigma
         n = len(x)
@@ -401,9 +363,7 @@ class ToyVideoGenerator(VideoGenerator):
     @torch.no_grad()
     def generate_batch(self, prompts: list[str], seeds: np.ndarray, *, guidance_scale: float | None = None,
                        num_inference_steps: int | None = None, sampler: str | None = None) -> np.ndarray:
-        threads = torch.get_num_threads()
-        torch.set_num_threads(min(threads, _MAX_THREADS))
-        try:
+        with torch_threads(min(torch.get_num_threads(), MAX_THREADS)):
             text = self.embed_prompts(prompts)
             z = self.sample_latents(
                 text, self.initial_noise(seeds),
@@ -412,13 +372,11 @@ class ToyVideoGenerator(VideoGenerator):
                 sampler=sampler or self.config.sampler,
             )
             return self.decode(z)
-        finally:
-            torch.set_num_threads(threads)
 
     @torch.no_grad()
     def reconstruct(self, clips: np.ndarray, *, through_codec: bool = True) -> np.ndarray:
         """Round trip of uint8 clips through the autoencoder (and the codec): what the model can represent."""
-        latents = self.autoencoder.encode(_clips_to_tensor(clips))
+        latents = self.autoencoder.encode(clips_to_tensor(clips))
         if through_codec:
             return self.decode(self.encode_codes(latents))
         return _tensor_to_clips(self.autoencoder.decode(latents))
@@ -454,14 +412,8 @@ class ToyVideoGenerator(VideoGenerator):
     def save_pretrained(self, path: str | os.PathLike, *, dtype: torch.dtype = torch.float32) -> Path:
         """Write ``config.json`` and ``model.safetensors`` (weights stored as ``dtype``; loading
         always computes in float32) to the folder ``path``."""
-        from safetensors.torch import save
-
-        folder = Path(path)
-        _atomic_write_text(folder / CONFIG_NAME, json.dumps(_saved_config(self.config), indent=2) + "\n")
-        weights = {name: tensor.to(dtype) for name, tensor in self.state_dict().items()}
-        data = save(weights, metadata={"architecture": self.architecture})
-        atomic_write(folder / WEIGHTS_NAME, lambda file: file.write(data))
-        return folder
+        return save_checkpoint(path, self.architecture, FORMAT_VERSION, self.config.to_dict(), self.state_dict(),
+                               dtype=dtype)
 
     @classmethod
     def from_pretrained(cls, path: str | os.PathLike, *, embedder=None, config: ToyGeneratorConfig | None = None
@@ -484,365 +436,27 @@ class ToyVideoGenerator(VideoGenerator):
             Another architecture, a config that differs from ``config``, or weights
             whose names or shapes do not match the config.
         """
-        from safetensors.torch import load_file
-
-        values = read_config(path, cls.architecture)
+        values = read_config(path, cls.architecture, what="generator")
         saved = ToyGeneratorConfig.from_dict(values, source=str(Path(path) / CONFIG_NAME))
-        if config is not None and _architecture_fields(config) != _architecture_fields(saved):
-            diff = {k: (v, _architecture_fields(saved)[k]) for k, v in _architecture_fields(config).items()
-                    if _architecture_fields(saved)[k] != v}
+        if config is not None and architecture_fields(config) != architecture_fields(saved):
+            diff = {k: (v, architecture_fields(saved)[k]) for k, v in architecture_fields(config).items()
+                    if architecture_fields(saved)[k] != v}
             raise ValueError(f"checkpoint {path} was trained with another config (expected vs saved: {diff}); "
                              "retrain it with this config or drop the config argument")
-        weights = Path(path) / WEIGHTS_NAME
-        if not weights.is_file():
-            raise FileNotFoundError(f"{weights} is missing: the checkpoint at {path} is incomplete; retrain it")
         generator = cls(saved, embedder=embedder)
-        generator.load_state_dict(load_file(str(weights)), source=str(weights))
+        generator.load_state_dict(load_weights(path), source=str(Path(path) / "model.safetensors"))
         return generator
 
 
-def _saved_config(config: ToyGeneratorConfig) -> dict[str, Any]:
-    """What ``config.json`` of a checkpoint holds."""
-    return {"architecture": ToyVideoGenerator.architecture, "format_version": _FORMAT_VERSION, **config.to_dict()}
+def saved_config(config: ToyGeneratorConfig) -> str:
+    """The text of the ``config.json`` a checkpoint of ``config`` holds."""
+    return config_json(ToyVideoGenerator.architecture, FORMAT_VERSION, config.to_dict())
 
 
-_ARCHITECTURE_FIELDS = ("frames", "size", "latent_channels", "ae_width", "ae_res_blocks", "codec_dim", "codec_width",
+ARCHITECTURE_FIELDS = ("frames", "size", "latent_channels", "ae_width", "ae_res_blocks", "codec_dim", "codec_width",
                         "text_dim",
                         "denoiser_width", "denoiser_blocks", "num_train_timesteps", "beta_schedule", "prediction_type")
 
 
-def _architecture_fields(config: ToyGeneratorConfig) -> dict[str, Any]:
-    return {name: getattr(config, name) for name in _ARCHITECTURE_FIELDS}
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    atomic_write(path, lambda file: file.write(text), binary=False)
-
-
-# --- training ------------------------------------------------------------------
-
-_PHASES = {"autoencoder": 1, "denoiser": 2, "codec": 3}
-
-
-def _step_rng(seed: int, phase: str, step: int) -> np.random.Generator:
-    return np.random.default_rng([seed, _PHASES[phase], step])
-
-
-def _step_torch(seed: int, phase: str, step: int) -> torch.Generator:
-    return torch.Generator().manual_seed(int(_step_rng(seed, phase, step).integers(2**62)))
-
-
-def _lr_lambda(total: int, warmup: float = 0.05):
-    warm = max(1, int(total * warmup))
-
-    def schedule(step: int) -> float:
-        if step < warm:
-            return (step + 1) / warm
-        return 0.5 * (1 + math.cos(math.pi * min(1.0, (step - warm) / max(1, total - warm))))
-
-    return schedule
-
-
-def _save_state(path: Path, state: dict) -> None:
-    atomic_write(path, lambda file: torch.save(state, file))
-
-
-def train_toy_generator(
-    config: ToyGeneratorConfig | str,
-    output_dir: str | os.PathLike,
-    *,
-    resume: bool = True,
-    progress: bool = True,
-    embedder=None,
-    max_steps: int | None = None,
-    shipped: str | os.PathLike | None = SHIPPED_DIR,
-) -> ToyVideoGenerator:
-    """Train the toy model from scratch (or take the committed run of this config); write
-    checkpoints and training curves.
-
-    Three phases: the autoencoder on single frames of training renders; the
-    clip codec on the autoencoder's latents of ``config.train_clips`` training
-    clips (from :func:`squbed_utils.world.sample_training_set`); the denoiser
-    on their normalised codes, with one MiniLM embedding per distinct caption.
-
-    Writes under ``output_dir``:
-
-    ``final/``            the trained model (``config.json`` + ``model.safetensors``)
-    ``undertrained/``     the same model after ``undertrained_fraction`` of the denoiser steps
-    ``training_curves.csv``  ``phase, step, loss`` for every phase
-    ``training_state.pt`` the resumable state (every ``checkpoint_every`` steps; removed at the end)
-
-    Parameters
-    ----------
-    config : ToyGeneratorConfig or preset name ("tiny", "default")
-    output_dir : folder
-    resume : bool, default True
-        Continue from ``training_state.pt`` if present (else start over). A
-        resumed run ends with the same weights as an uninterrupted one. A
-        finished run (``final/`` saved with exactly this config) is loaded,
-        not repeated; any changed setting trains anew.
-    progress : bool, default True
-        tqdm progress bars.
-    embedder : SentenceEmbedder, optional
-    max_steps : int, optional
-        Stop after this many optimisation steps in total (all phases), leaving
-        the state to resume from: for tests and for splitting a long run.
-    shipped : folder or None, default :data:`SHIPPED_DIR`
-        A run exported by :func:`export_checkpoint` (``make train`` writes the
-        default profile's). When it was trained with exactly ``config`` and
-        ``resume`` is true, it is copied to ``output_dir`` (replacing a copy of
-        an older one) instead of training; None always trains here.
-
-    Returns
-    -------
-    ToyVideoGenerator
-        The final model (or the partial one when ``max_steps`` stopped early).
-    """
-    from tqdm.auto import tqdm
-
-    if isinstance(config, str):
-        config = toy_config(config)
-    out = Path(output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    state_file = out / "training_state.pt"
-    final = out / "final"
-    if resume and shipped is not None and shipped_checkpoint(config, shipped) is not None:
-        _copy_run(Path(shipped), out)
-        state_file.unlink(missing_ok=True)
-        return ToyVideoGenerator.from_pretrained(final, embedder=embedder)
-    if resume and (final / WEIGHTS_NAME).is_file() and not state_file.is_file():
-        if json.loads((final / CONFIG_NAME).read_text()) == _saved_config(config):
-            return ToyVideoGenerator.from_pretrained(final, embedder=embedder)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(min(threads, _MAX_THREADS))
-    torch.manual_seed(config.seed)
-    generator = ToyVideoGenerator(config, embedder=embedder)
-    modules = {"autoencoder": generator.autoencoder, "codec": generator.codec, "denoiser": generator.denoiser}
-    settings = {"autoencoder": (config.ae_steps, config.ae_lr), "codec": (config.codec_steps, config.codec_lr),
-                "denoiser": (config.denoiser_steps, config.denoiser_lr)}
-    optimizers = {name: torch.optim.AdamW(modules[name].parameters(), lr=lr, weight_decay=0.0)
-                  for name, (_, lr) in settings.items()}
-    schedulers = {name: torch.optim.lr_scheduler.LambdaLR(optimizers[name], _lr_lambda(total))
-                  for name, (total, _) in settings.items()}
-    curves: list[tuple[str, int, float]] = []
-    steps = dict.fromkeys(modules, 0)
-    if resume and state_file.is_file():
-        state = torch.load(state_file, weights_only=False)
-        if state["config"] != config.to_dict():
-            raise ValueError(f"{state_file} belongs to a run with another config; delete it or use resume=False")
-        generator.load_state_dict(state["model"], source=str(state_file))
-        for name in modules:
-            optimizers[name].load_state_dict(state["optimizers"][name])
-            schedulers[name].load_state_dict(state["schedulers"][name])
-        steps, curves = state["steps"], state["curves"]
-    budget = [max_steps if max_steps is not None else math.inf]
-
-    def checkpoint() -> None:
-        _save_state(state_file, dict(
-            config=config.to_dict(), model=generator.state_dict(), steps=steps, curves=curves,
-            optimizers={name: opt.state_dict() for name, opt in optimizers.items()},
-            schedulers={name: sched.state_dict() for name, sched in schedulers.items()}))
-
-    def write_curves() -> None:
-        table = pd.DataFrame(curves, columns=["phase", "step", "loss"])
-        _atomic_write_text(out / _CURVES, table.to_csv(index=False))
-
-    def run_phase(phase: str, loss_at, after_step=None) -> bool:
-        """Optimise ``phase`` until its step count; False when ``max_steps`` ran out first."""
-        total = settings[phase][0]
-        modules[phase].train()
-        bar = tqdm(total=total, initial=steps[phase], desc=phase, disable=not progress or steps[phase] >= total)
-        while steps[phase] < total:
-            if budget[0] <= 0:
-                bar.close(); checkpoint(); write_curves()
-                return False
-            loss = loss_at(steps[phase])
-            optimizers[phase].zero_grad(set_to_none=True)
-            loss.backward()
-            optimizers[phase].step(); schedulers[phase].step()
-            steps[phase] += 1; budget[0] -= 1
-            curves.append((phase, steps[phase], loss.item()))
-            bar.update(); bar.set_postfix(loss=f"{loss.item():.4f}", refresh=False)
-            if after_step is not None:
-                after_step(steps[phase])
-            if steps[phase] % config.checkpoint_every == 0:
-                checkpoint()
-        bar.close()
-        modules[phase].eval()
-        checkpoint(); write_curves()
-        return True
-
-    try:
-        table, clips = _training_set(config, progress)
-
-        def autoencoder_loss(step: int) -> torch.Tensor:
-            # single frames of training clips, the object's pixels weighted up
-            rng = _step_rng(config.seed, "autoencoder", step)
-            pick = rng.integers(0, len(clips), config.ae_batch_size)
-            frames = clips[pick, rng.integers(0, config.frames, len(pick))][:, None]
-            x = _clips_to_tensor(frames)
-            weight = 1.0 + config.ae_object_weight * _object_mask(frames)
-            return (((generator.autoencoder.decode(generator.autoencoder.encode(x)) - x) ** 2) * weight).mean()
-
-        if not run_phase("autoencoder", autoencoder_loss):
-            return generator.eval()
-        latents, text = _encode_training_set(generator, table, clips, progress)
-
-        def codec_loss(step: int) -> torch.Tensor:
-            # noise on the code keeps the decoder smooth around codes the denoiser will produce
-            g = _step_torch(config.seed, "codec", step)
-            x = latents[torch.randint(0, len(latents), (config.codec_batch_size,), generator=g)]
-            code = generator.codec.encoder(x)
-            code = code + config.codec_noise * torch.randn(code.shape, generator=g)
-            return F.mse_loss(generator.codec.decoder(code), x)
-
-        if not run_phase("codec", codec_loss):
-            return generator.eval()
-        with torch.no_grad():
-            codes = generator.codec.encoder(latents)
-        generator.code_mean, generator.code_std = codes.mean(dim=0), codes.std(dim=0)
-        codes = (codes - generator.code_mean) / generator.code_std
-        scheduler = _make_scheduler(config, "ddpm")
-        snr = scheduler.alphas_cumprod / (1 - scheduler.alphas_cumprod)
-
-        def denoiser_loss(step: int) -> torch.Tensor:
-            g = _step_torch(config.seed, "denoiser", step)
-            idx = torch.randint(0, len(codes), (config.denoiser_batch_size,), generator=g)
-            x0 = codes[idx]
-            noise = torch.randn(x0.shape, generator=g)
-            t = torch.randint(0, config.num_train_timesteps, (len(idx),), generator=g)
-            drop = torch.rand(len(idx), generator=g) < config.cond_dropout
-            xt = scheduler.add_noise(x0, noise, t)
-            target = noise if config.prediction_type == "epsilon" else scheduler.get_velocity(x0, noise, t)
-            per_example = ((generator.denoiser(xt, t, text[idx], drop) - target) ** 2).mean(dim=1)
-            if config.min_snr_gamma == 0:
-                return per_example.mean()
-            # min-SNR weighting: the noisiest steps, whose error cannot fall below "the average clip for this
-            # prompt", no longer dominate the gradient (+8 points of generated shape accuracy, measured)
-            weight = snr[t].clamp(max=config.min_snr_gamma)
-            weight = weight / (snr[t] + 1 if config.prediction_type == "v_prediction" else snr[t])
-            return (per_example * weight).sum() / weight.sum()
-
-        undertrained_at = max(1, int(round(config.undertrained_fraction * config.denoiser_steps)))
-
-        def save_undertrained(step: int) -> None:
-            if step == undertrained_at:
-                generator.eval().save_pretrained(out / "undertrained")
-                generator.denoiser.train()
-
-        if not run_phase("denoiser", denoiser_loss, save_undertrained):
-            return generator.eval()
-        generator.eval().save_pretrained(out / "final")
-        write_curves()
-        state_file.unlink(missing_ok=True)
-        return generator
-    finally:
-        torch.set_num_threads(threads)
-
-
-def shipped_checkpoint(config: ToyGeneratorConfig | str, folder: str | os.PathLike = SHIPPED_DIR) -> Path | None:
-    """The exported run in ``folder`` if it was trained with exactly ``config``, else None.
-
-    ``folder`` holds what :func:`export_checkpoint` writes: ``final/``,
-    ``undertrained/`` and ``training_curves.csv``.
-    """
-    if isinstance(config, str):
-        config = toy_config(config)
-    folder = Path(folder)
-    if not all((folder / name).is_file() for name in _RUN_FILES):
-        return None
-    saved = json.loads((folder / "final" / CONFIG_NAME).read_text())
-    return folder if saved == _saved_config(config) else None
-
-
-def export_checkpoint(run_dir: str | os.PathLike, target: str | os.PathLike = SHIPPED_DIR, *,
-                      dtype: torch.dtype = torch.float16) -> Path:
-    """Copy a finished training run to ``target`` with its weights stored as ``dtype``.
-
-    What ``make train`` commits: ``final/`` and ``undertrained/`` (float16
-    halves the repository's share; the model still computes in float32) and
-    ``training_curves.csv``.
-
-    Raises
-    ------
-    FileNotFoundError
-        If ``run_dir`` holds no finished run (both checkpoints and the curves).
-    """
-    run_dir, target = Path(run_dir), Path(target)
-    missing = [name for name in _RUN_FILES if not (run_dir / name).is_file()]
-    if missing:
-        raise FileNotFoundError(f"{run_dir} holds no finished training run (missing {', '.join(missing)}); "
-                                "run train_toy_generator on it first")
-    if (run_dir / "training_state.pt").is_file():
-        raise FileNotFoundError(f"the training run in {run_dir} is unfinished (training_state.pt is there); "
-                                "resume train_toy_generator on it first")
-    target.mkdir(parents=True, exist_ok=True)
-    for name in _CHECKPOINTS:
-        ToyVideoGenerator.from_pretrained(run_dir / name).save_pretrained(target / name, dtype=dtype)
-    _atomic_write_text(target / _CURVES, (run_dir / _CURVES).read_text())
-    return target
-
-
-def _copy_run(source: Path, out: Path) -> None:
-    """Mirror an exported run into ``out`` (files already identical are left alone)."""
-    for name in _RUN_FILES:
-        data, destination = (source / name).read_bytes(), out / name
-        if not (destination.is_file() and destination.read_bytes() == data):
-            atomic_write(destination, lambda file: file.write(data))
-
-
-def _training_set(config: ToyGeneratorConfig, progress: bool) -> tuple[pd.DataFrame, np.ndarray]:
-    """The model's whole training set: ``train_clips`` captioned renders (deterministic from the seed)."""
-    from .. import world
-
-    table = world.sample_training_set(config.train_clips, seed=config.seed, vague_fraction=config.vague_fraction)
-    clips = world.render_batch(table, table["seed"], frames=config.frames, size=config.size)
-    return table, clips
-
-
-def _encode_training_set(generator: ToyVideoGenerator, table: pd.DataFrame, clips: np.ndarray, progress: bool):
-    """Encode the training clips to normalised, flattened latents (N, D) and embed their
-    captions (once per distinct caption); sets the generator's latent normalisation."""
-    from tqdm.auto import tqdm
-
-    chunks = []
-    with torch.no_grad():
-        for start in tqdm(range(0, len(clips), 512), desc="encoding training clips", disable=not progress):
-            chunks.append(generator.autoencoder.encode(_clips_to_tensor(clips[start:start + 512])))
-    latents = torch.cat(chunks)
-    generator.latent_mean = latents.mean(dim=(0, 1, 3, 4))
-    generator.latent_std = latents.std(dim=(0, 1, 3, 4))
-    captions = table["caption"].tolist()
-    distinct = list(dict.fromkeys(captions))
-    vectors = generator.embedder(distinct)
-    lookup = {c: i for i, c in enumerate(distinct)}
-    text = torch.from_numpy(vectors)[torch.tensor([lookup[c] for c in captions])]
-    return generator.normalise(latents), text
-
-
-def accuracy_by_knowledge(generator: VideoGenerator, *, clips_per_object: int = 4, seed: int = 0,
-                          batch_size: int = 512, progress: bool = False, **sampling: Any) -> pd.DataFrame:
-    """The checker's accuracy of generated clips, per knowledge level and attribute.
-
-    Every fully specified object (240) is prompted with its canonical caption
-    ``clips_per_object`` times (seeds from ``seed``); the clips are scored by
-    :func:`squbed_utils.world.attribute_accuracy` against their prompts.
-
-    Returns
-    -------
-    DataFrame
-        Index ``common``, ``rare``, ``held_out``; columns ``shape``, ``colour``,
-        ``motion``, ``size``, ``all`` (fractions) and ``n`` (clips).
-    """
-    from .. import world
-
-    objects = world.training_distribution()
-    objects = objects.loc[objects.index.repeat(clips_per_object)].reset_index(drop=True)
-    prompts = [world.caption(row) for row in objects[list(world.ATTRIBUTE_NAMES)].to_dict("records")]
-    seeds = seed + np.arange(len(prompts))
-    clips = generator(prompts, seeds, batch_size=batch_size, progress=progress, **sampling)
-    scores = world.attribute_accuracy(clips, prompts)
-    scores["knowledge"] = objects["knowledge"].to_numpy()
-    table = scores.groupby("knowledge").mean().reindex(list(world.KNOWLEDGE_LEVELS))
-    table["n"] = scores.groupby("knowledge").size()
-    return table
+def architecture_fields(config: ToyGeneratorConfig) -> dict[str, Any]:
+    return {name: getattr(config, name) for name in ARCHITECTURE_FIELDS}

@@ -22,7 +22,7 @@ checker     :func:`check_attributes` recovers the attributes of any clip;
 Example
 -------
 >>> from squbed_utils import world
->>> tasks = world.make_tasks("tiny")
+>>> tasks = world.make_tasks(8)
 >>> clips = world.render_batch(tasks, tasks["seed"])
 >>> world.attribute_accuracy(clips, tasks["prompt"].tolist())["all"].all()
 np.True_
@@ -57,7 +57,6 @@ from .language import (
 from .render import BACKGROUND_RGB, COLOUR_RGB, render, render_batch
 from .tasks import (
     MANIFEST_COLUMNS,
-    TASK_PROFILES,
     TRUTH_COLUMNS,
     make_tasks,
     read_task_clips,
@@ -88,7 +87,6 @@ __all__ = [
     "MOVING",
     "SHAPES",
     "SIZES",
-    "TASK_PROFILES",
     "TRAINING_SEED_STOP",
     "TRUTH_COLUMNS",
     "UNKNOWN",

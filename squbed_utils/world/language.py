@@ -36,6 +36,8 @@ import numpy as np
 from .attributes import ATTRIBUTE_NAMES, ATTRIBUTE_VALUES, MOVING, Attributes, as_attributes
 
 __all__ = [
+    "PHRASING_SLOTS",
+    "compose_phrase",
     "SHAPE_NOUNS",
     "GENERIC_NOUNS",
     "COLOUR_WORDS",
@@ -98,8 +100,9 @@ AXIS_WORDS: dict[frozenset[str], tuple[str, ...]] = {
 #: Words the parser skips: articles and the "and" of "something small and red".
 FILLER_WORDS: tuple[str, ...] = ("a", "an", "the", "and")
 
-# Order of the phrasing choices a seeded generator draws, one uniform each.
-_SLOTS = ("size", "colour", "noun", "generic", "motion", "phrase")
+#: The phrasing choices of a caption, in the order a seeded caption draws them, one uniform each
+#: (see :func:`compose_phrase`).
+PHRASING_SLOTS = ("size", "colour", "noun", "generic", "motion", "phrase")
 
 
 @dataclass(frozen=True)
@@ -188,12 +191,12 @@ def _vague_motion_phrases(motion: str) -> list[list[str]]:
     return [[""], list(MOTION_VERBS), [f"{verb} {word}" for verb in MOTION_VERBS for word in axis]]
 
 
-def _compose(attributes: Attributes, unspecified: frozenset[str], choice: np.ndarray | None) -> str:
+def compose_phrase(attributes: Attributes, unspecified: frozenset[str], choice: np.ndarray | None) -> str:
     """Phrase ``attributes``, leaving ``unspecified`` open; ``choice`` holds one uniform per slot.
 
     With ``choice=None`` every slot takes its canonical (first) phrasing.
     """
-    u = dict(zip(_SLOTS, np.zeros(len(_SLOTS)) if choice is None else choice))
+    u = dict(zip(PHRASING_SLOTS, np.zeros(len(PHRASING_SLOTS)) if choice is None else choice))
     adjectives = []
     if "size" not in unspecified:
         adjectives.append(_pick(SIZE_WORDS[attributes.size], u["size"]))
@@ -217,7 +220,7 @@ def _compose(attributes: Attributes, unspecified: frozenset[str], choice: np.nda
 def _choices(seed: int | np.random.Generator | None) -> np.ndarray | None:
     if seed is None:
         return None
-    return np.random.default_rng(seed).random(len(_SLOTS))
+    return np.random.default_rng(seed).random(len(PHRASING_SLOTS))
 
 
 def caption(attributes: Attributes | Mapping[str, str], seed: int | np.random.Generator | None = None) -> str:
@@ -236,7 +239,7 @@ def caption(attributes: Attributes | Mapping[str, str], seed: int | np.random.Ge
     str
         A caption that :func:`parse_prompt` maps back to exactly ``attributes``.
     """
-    return _compose(as_attributes(attributes), frozenset(), _choices(seed))
+    return compose_phrase(as_attributes(attributes), frozenset(), _choices(seed))
 
 
 def all_captions(attributes: Attributes | Mapping[str, str]) -> list[str]:
@@ -288,7 +291,7 @@ def vague_prompt(
     unknown = set(unspecified) - set(ATTRIBUTE_NAMES)
     if unknown:
         raise ValueError(f"unknown attributes {sorted(unknown)}; choose from {list(ATTRIBUTE_NAMES)}")
-    return _compose(as_attributes(attributes), frozenset(unspecified), _choices(seed))
+    return compose_phrase(as_attributes(attributes), frozenset(unspecified), _choices(seed))
 
 
 # ---------------------------------------------------------------------------

@@ -55,7 +55,6 @@ from .training import DEFAULT_SPEC, TRAINING_SEED_STOP, TrainingSpec, knowledge_
 __all__ = [
     "MANIFEST_COLUMNS",
     "TRUTH_COLUMNS",
-    "TASK_PROFILES",
     "make_tasks",
     "validate_tasks",
     "write_task_clips",
@@ -73,7 +72,6 @@ TRUTH_COLUMNS: tuple[str, ...] = (
     "knowledge",
 )
 #: Number of tasks of each named task set.
-TASK_PROFILES: dict[str, int] = {"tiny": 8, "default": 121}
 
 _TASK_SEED_STOP = 2**32
 # (knowledge, vagueness) cells in the order tasks cycle through them; any 8
@@ -117,13 +115,14 @@ def _draw_task(rng: np.random.Generator, knowledge: str, vagueness: int, spec: T
     }
 
 
-def make_tasks(profile_or_n: str | int = "default", seed: int = 0, *, spec: TrainingSpec = DEFAULT_SPEC) -> pd.DataFrame:
+def make_tasks(n: int = 121, seed: int = 0, *, spec: TrainingSpec = DEFAULT_SPEC) -> pd.DataFrame:
     """The stratified toy task table (see the module docstring for its columns).
 
     Parameters
     ----------
-    profile_or_n : str or int, default "default"
-        ``"tiny"`` (8 tasks), ``"default"`` (121 tasks) or a number of tasks.
+    n : int, default 121
+        Number of tasks (a profile's count is in :data:`squbed_utils.profiles.TOY_SIZES`:
+        8 on ``tiny``, 121 on ``default``).
     seed : int, default 0
         Seed of every draw; task ``i`` depends only on (seed, i).
     spec : TrainingSpec
@@ -135,16 +134,7 @@ def make_tasks(profile_or_n: str | int = "default", seed: int = 0, *, spec: Trai
         One row per task: :data:`MANIFEST_COLUMNS` then :data:`TRUTH_COLUMNS`.
         Clip files are not written; call :func:`write_task_clips`.
     """
-    if isinstance(profile_or_n, str):
-        if profile_or_n not in TASK_PROFILES:
-            raise ValueError(
-                f"no toy task set called {profile_or_n!r}; choose one of {sorted(TASK_PROFILES)} or a number "
-                "(the paper profile reads a manifest of real clips instead)"
-            )
-        n = TASK_PROFILES[profile_or_n]
-    else:
-        n = profile_or_n
-    if not isinstance(n, (int, np.integer)) or n < 1:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"number of tasks must be a positive integer, got {n!r}")
     rows = []
     for index in range(n):

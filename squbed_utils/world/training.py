@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from .attributes import ATTRIBUTE_NAMES, ATTRIBUTE_VALUES, COLOURS, SHAPES, Attributes, all_attribute_combinations
-from .language import _SLOTS, Constraint, _compose, parse_prompt
+from .language import PHRASING_SLOTS, Constraint, compose_phrase, parse_prompt
 
 __all__ = [
     "KNOWLEDGE_LEVELS",
@@ -190,11 +190,11 @@ def sample_training_set(
 
     vagueness = np.where(rng.random(n) < vague_fraction, rng.integers(1, _MAX_VAGUE_ATTRIBUTES + 1, size=n), 0)
     open_order = np.argsort(rng.random((n, len(ATTRIBUTE_NAMES))), axis=1)  # a random order of the attributes
-    choices = rng.random((n, len(_SLOTS)))  # one uniform per phrasing slot
+    choices = rng.random((n, len(PHRASING_SLOTS)))  # one uniform per phrasing slot
     names = np.array(ATTRIBUTE_NAMES)
     objects = zip(*(table[name].to_numpy() for name in ATTRIBUTE_NAMES))
     table["caption"] = [
-        _compose(Attributes(*values), frozenset(names[order[:k]]), choice)
+        compose_phrase(Attributes(*values), frozenset(names[order[:k]]), choice)
         for values, order, k, choice in zip(objects, open_order, vagueness, choices)
     ]
     table["vagueness"] = vagueness.astype(np.int64)
