@@ -40,6 +40,7 @@ __all__ = [
     "save_checkpoint",
     "load_weights",
     "load_into",
+    "mirror_files",
 ]
 
 CONFIG_NAME = "config.json"
@@ -217,3 +218,20 @@ def load_into(module: Any, state: Mapping[str, Any], *, source: str) -> None:
             f"weights at {source!r} do not match their config.json (edited or mixed-up checkpoint): "
             f"{' '.join(first[:3])[:500]}"
         ) from None
+
+
+def mirror_files(source: str | os.PathLike, target: str | os.PathLike, names) -> Path:
+    """Copy the files ``names`` (relative paths) from ``source`` to ``target``, each written atomically.
+
+    Files already identical are left alone (so their modification times say
+    when they last changed); others are replaced. Used to install a committed
+    checkpoint (``models/``) into a run's ``artifacts/`` folder.
+    """
+    from .store import atomic_write
+
+    source, target = Path(source), Path(target)
+    for name in names:
+        data, destination = (source / name).read_bytes(), target / name
+        if not (destination.is_file() and destination.read_bytes() == data):
+            atomic_write(destination, lambda file: file.write(data))
+    return target

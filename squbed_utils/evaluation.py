@@ -106,8 +106,8 @@ def evaluate_video_embedder(
     return pd.Series(metrics, dtype=float, name=getattr(embedder, "name", type(embedder).__name__))
 
 
-def accuracy_by_knowledge(generator, *, clips_per_object: int = 4, seed: int = 0,
-                          batch_size: int = 512, progress: bool = False, **sampling: Any) -> pd.DataFrame:
+def accuracy_by_knowledge(generator, *, clips_per_object: int = 4, seed: int = 0, progress: bool = False,
+                          **sampling: Any) -> pd.DataFrame:
     """The checker's accuracy of generated clips, per knowledge level and attribute.
 
     Every fully specified object (240) is prompted with its canonical caption
@@ -129,7 +129,7 @@ def accuracy_by_knowledge(generator, *, clips_per_object: int = 4, seed: int = 0
     objects = objects.loc[objects.index.repeat(clips_per_object)].reset_index(drop=True)
     prompts = [world.caption(row) for row in objects[list(world.ATTRIBUTE_NAMES)].to_dict("records")]
     seeds = seed + np.arange(len(prompts))
-    clips = generator(prompts, seeds, batch_size=batch_size, progress=progress, **sampling)
+    clips = generator(prompts, seeds, progress=progress, **sampling)
     scores = world.attribute_accuracy(clips, prompts)
     scores["knowledge"] = objects["knowledge"].to_numpy()
     table = scores.groupby("knowledge").mean().reindex(list(world.KNOWLEDGE_LEVELS))

@@ -169,7 +169,8 @@ def generate_videos(
     store : ArrayStore or path
         Where each row's clips are saved, as uint8 ``(m, T, H, W, 3)``.
     clips_per_batch : int
-        Clips generated per call to the generator (rows are never split); with an
+        Clips asked of the generator at a time (rows are never split; the generator
+        computes them in fixed-size batches of its own, so this changes no clip); with an
         executor, also what one worker takes at a time (and loses if preempted).
     progress : bool
         Show a progress bar over the rows not cached yet.
@@ -201,7 +202,7 @@ def generate_videos(
 def _generate_rows(generator, rows: list[tuple[str, np.ndarray]], *, m: int, sampling: dict) -> list[np.ndarray]:
     """The clips of latent-table rows ``(prompt, m seeds)``, one generator call: uint8 ``(m, T, H, W, 3)`` per row."""
     prompts = [prompt for prompt, seeds in rows for _ in seeds]
-    clips = generator(prompts, np.concatenate([seeds for _, seeds in rows]), batch_size=len(prompts), **sampling)
+    clips = generator(prompts, np.concatenate([seeds for _, seeds in rows]), **sampling)
     return list(clips.reshape(len(rows), m, *clips.shape[1:]))
 
 

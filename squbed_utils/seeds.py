@@ -152,17 +152,20 @@ def video_seeds(seed: int, task_id: str, latent_index: int, m: int) -> np.ndarra
     return np.array([derive_seed(seed, VIDEO_STREAM, number, int(latent_index), k) for k in range(m)], np.int64)
 
 
-def render_seeds(seed: int, stream: int, count: int) -> np.ndarray:
-    """``count`` render seeds in the task range ``[TRAINING_SEED_STOP, TASK_SEED_STOP)`` from ``(seed, stream)``.
+def render_seeds(seed: int, stream: int, count: int, key: int = 0) -> np.ndarray:
+    """``count`` render seeds in the task range ``[TRAINING_SEED_STOP, TASK_SEED_STOP)`` from ``(seed, stream, key)``.
 
     For clips that must not be training clips: task ground truths, and the
-    example renders of a figure (``stream`` :data:`FIGURE_STREAM`).
+    example renders of a figure (``stream`` :data:`FIGURE_STREAM`, ``key`` telling
+    one figure's draw from another's).
 
     Examples
     --------
     >>> s = render_seeds(0, FIGURE_STREAM, 3)
     >>> bool(((s >= TRAINING_SEED_STOP) & (s < TASK_SEED_STOP)).all())
     True
+    >>> bool((render_seeds(0, FIGURE_STREAM, 3, key=1) != s).all())
+    True
     """
-    rng = np.random.default_rng(derive_seed(seed, stream))
+    rng = np.random.default_rng(derive_seed(seed, stream, key))
     return rng.integers(TRAINING_SEED_STOP, TASK_SEED_STOP, size=count, dtype=np.int64)

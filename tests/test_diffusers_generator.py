@@ -61,13 +61,17 @@ def test_clips_have_the_configured_shape_and_are_deterministic_under_a_seed(fami
 @pytest.mark.parametrize("family", TINY_FAMILIES)
 def test_a_clip_does_not_depend_on_its_batch(family, generators, reference_clips):
     generator, clips = generators[family], reference_clips[family]
-    shuffled = generator([PROMPTS[2], "a lonely tree", PROMPTS[0]], [SEEDS[2], 5, SEEDS[0]], batch_size=2)
+    shuffled = generator([PROMPTS[2], "a lonely tree", PROMPTS[0]], [SEEDS[2], 5, SEEDS[0]])
     np.testing.assert_array_equal(shuffled[0], clips[2])
     np.testing.assert_array_equal(shuffled[2], clips[0])
-    # several clips per pipeline call: the same clips up to float rounding (one uint8 level)
+    # several clips per pipeline call: the same clips up to float rounding (one uint8 level) ...
     batched = DiffusersVideoGenerator(generator.pipeline, dataclasses.replace(generator.config, max_batch_size=3))
-    difference = np.abs(batched(PROMPTS, SEEDS).astype(int) - clips.astype(int))
+    together = batched(PROMPTS, SEEDS)
+    difference = np.abs(together.astype(int) - clips.astype(int))
     assert difference.max() <= 1 and difference.mean() < 0.01
+    # ... and, calls padded to three clips, the same bytes however they are asked for
+    np.testing.assert_array_equal(batched(PROMPTS[1:2], SEEDS[1:2])[0], together[1])
+    assert batched.cache_key != generator.cache_key  # the batch size decides the bits, so it keys them
 
 
 @pytest.mark.parametrize("family", TINY_FAMILIES)
@@ -110,13 +114,12 @@ def test_pretrained_cache_key_equals_the_loaded_key_and_tracks_weights_and_sampl
     options = dict(device="cpu", **TINY_SETTINGS[family])
     key = DiffusersVideoGenerator.pretrained_cache_key(folders[family], **options)
     assert key == generators[family].cache_key
-    # where and how fast do not change the clips, so not the key either
-    assert DiffusersVideoGenerator.pretrained_cache_key(folders[family], **{**options, "max_batch_size": 4}) == key
+    # where the clips are made does not change them, so not the key either
     assert DiffusersVideoGenerator.pretrained_cache_key(folders[family], **{**options, "device": "auto"}) == key
     shutil.copytree(folders[family], tmp_path / "moved")
     assert DiffusersVideoGenerator.pretrained_cache_key(tmp_path / "moved", **options) == key
     for change in ({"num_inference_steps": 3}, {"guidance_scale": 1.5}, {"negative_prompt": "blurry"},
-                   {"torch_dtype": "bfloat16"}, {"call_kwargs": {"max_sequence_length": 8}}):
+                   {"torch_dtype": "bfloat16"}, {"call_kwargs": {"max_sequence_length": 8}}, {"max_batch_size": 4}):
         assert DiffusersVideoGenerator.pretrained_cache_key(folders[family], **{**options, **change}) != key, change
     # other weights with the same names and shapes: a file that changes in content only
     other = save_tiny_pipeline(family, tmp_path / "other", seed=1)
@@ -177,7 +180,7 @@ def test_generate_videos_caches_every_clip_and_a_rerun_generates_nothing(generat
         np.testing.assert_array_equal(squbed_pipeline.load_videos(again, store), clips)
         # the clips are the generator's own, seeded by the pipeline's per-video seeds
         seeds = squbed_seeds.video_seeds(0, "t1", 0, 2)
-        np.testing.assert_array_equal(original([PROMPTS[2]] * 2, seeds), clips[2])
+        np.testing.assert_array_equal(np.concatenate([original([PROMPTS[2]], [s]) for s in seeds]), clips[2])
     finally:
         del generator.generate_batch
 

@@ -205,3 +205,26 @@ def test_same_seed_gives_identical_result_tables_from_an_empty_cache(tmp_path):
     _execute("05_calibration.ipynb", tmp_path, n_resamples=199)
     changed = [name for name in names if (TINY.artifacts_dir / name).read_bytes() != before[name]]
     assert not changed, f"a rerun with the same seed changed {changed}"
+
+
+def test_another_profile_seed_changes_the_tasks_the_models_and_the_clips(tmp_path):
+    """The profile's seed reaches every draw: tasks, the toy video model, the toy CLIP and the sampled clips."""
+    import numpy as np
+    import pandas as pd
+
+    from squbed_utils import pipeline
+
+    other = get_profile("tiny", seed=1, artifacts=tmp_path / "seed1")
+    for name in ["01_data.ipynb", "02_generation.ipynb", "03_latent_conditioning.ipynb", "04_decomposition.ipynb"]:
+        extra = {"llm_examples": False} if name.startswith("03") else {}
+        _execute(name, tmp_path, overrides={"seed": 1, "artifacts": str(other.artifacts_dir)}, **extra)
+
+    def read(profile, name):
+        return (profile.artifacts_dir / name).read_bytes()
+
+    for name in ["tasks.csv", "generator/final/model.safetensors", "video_embedder/model.safetensors",
+                 "uncertainty.csv"]:
+        assert read(other, name) != read(TINY, name), f"{name} did not change with the seed"
+    rows = [pd.read_csv(profile.artifacts_dir / "latent_prompts.csv").head(1) for profile in (TINY, other)]
+    clips = [pipeline.load_videos(row, backends.cache(profile)) for row, profile in zip(rows, (TINY, other))]
+    assert not np.array_equal(*clips)

@@ -22,7 +22,7 @@ class RenderingGenerator(VideoGenerator):
         super().__init__(GeneratorConfig())
         self.offset = offset  # plays the part of the weights
         self.crash_after = crash_after
-        self.calls, self.clips_made = 0, 0
+        self.clips_made = 0
 
     def state_dict(self):
         import torch
@@ -30,9 +30,8 @@ class RenderingGenerator(VideoGenerator):
         return {"offset": torch.tensor([self.offset])}
 
     def generate_batch(self, prompts, seeds, **sampling):
-        if self.crash_after is not None and self.calls >= self.crash_after:
+        if self.crash_after is not None and self.clips_made >= self.crash_after:
             raise KeyboardInterrupt("simulated interruption")
-        self.calls += 1
         self.clips_made += len(prompts)
         objects = [world.parse_prompt(p).completions() for p in prompts]
         chosen = pd.DataFrame([options[(int(s) + self.offset) % len(options)] for options, s in zip(objects, seeds)])
@@ -120,7 +119,7 @@ def test_generation_resumes_and_redoes_only_missing_items(tasks, tmp_path):
 
 
 def test_an_interrupted_run_keeps_finished_batches(tasks, tmp_path):
-    crashing = RenderingGenerator(crash_after=2)
+    crashing = RenderingGenerator(crash_after=8)  # clips: the third batch of 4 never finishes
     with pytest.raises(KeyboardInterrupt):
         _run(tasks, tmp_path, crashing)
     saved = sum(1 for _ in (tmp_path).rglob("*.npy")) - len(tasks)  # minus the refined-prompt items

@@ -1,5 +1,7 @@
 """Profiles and their overrides, and the ``%%only`` cell magic that lets a notebook serve both worlds."""
 
+import dataclasses
+
 import pytest
 
 from squbed_utils.profiles import PROFILES, RealSettings, get_profile, project_root
@@ -80,3 +82,13 @@ def test_only_magic_runs_or_skips_by_world(capsys):
     del shell.user_ns["settings"]
     with pytest.raises(NameError, match="needs `settings = get_profile"):
         shell.run_cell_magic("only", "toy_world", "pass")
+
+
+def test_the_profile_seed_reaches_the_tasks_and_every_model_config():
+    from squbed_utils import backends
+
+    base, other = get_profile("tiny"), get_profile("tiny", seed=1)
+    assert not backends.toy_tasks(base)["prompt"].equals(backends.toy_tasks(other)["prompt"])
+    assert backends.toy_tasks(base).equals(backends.toy_tasks(get_profile("tiny")))
+    assert backends.toy_generator_config(other).seed == backends.toy_clip_config(other).seed == 1
+    assert backends.toy_generator_config(base) == dataclasses.replace(backends.toy_generator_config(other), seed=0)

@@ -256,3 +256,35 @@ def test_frame_features_round_trip_and_errors(frame_features, mixed_clips, tmp_p
         FrameFeatureConfig(architecture="resnet50")
     with pytest.raises(ValueError, match="image_size"):
         FrameFeatureConfig(image_size=16)
+
+
+# --- the committed toy CLIP of the default profile ------------------------------------------------------------------
+
+
+def test_the_committed_toy_clip_is_the_default_profiles_and_has_learned():
+    """models/toy_clip is what `make` uses on the default profile: trained on one machine and committed, so that
+    every machine embeds with the same weights (retraining elsewhere gives other float roundings, then other
+    weights). It must be the run of today's default config, or notebook 04 silently trains its own."""
+    from squbed_utils.embedders.toy_clip_training import SHIPPED_DIR, shipped_toy_clip
+
+    default = backends.toy_clip_config(get_profile("default"))
+    assert shipped_toy_clip(default) == SHIPPED_DIR, (
+        "models/toy_clip was trained with another config than the default profile's; run `make train`")
+    objects, clips = evaluation_clips(2, seed=5)
+    report = evaluate_video_embedder(ToyClipEmbedder.from_pretrained(SHIPPED_DIR), objects=objects, clips=clips)
+    assert report["retrieval_all"] > 0.9
+    assert min(report["retrieval_colour"], report["retrieval_motion"], report["retrieval_size"]) > 0.99
+
+
+def test_a_matching_committed_toy_clip_is_copied_not_trained(tmp_path, monkeypatch):
+    from squbed_utils.embedders import toy_clip_training
+
+    trained = train_toy_clip_embedder(MICRO, tmp_path / "shipped", progress=False)
+    monkeypatch.setattr(toy_clip_training, "_training_batch", lambda *args: pytest.fail("trained instead of copied"))
+    copied = train_toy_clip_embedder(MICRO, tmp_path / "run", progress=False, shipped=tmp_path / "shipped")
+    for name in toy_clip_training.CHECKPOINT_FILES:
+        assert (tmp_path / "run" / name).read_bytes() == (tmp_path / "shipped" / name).read_bytes()
+    assert copied.cache_key == trained.cache_key
+    other = dataclasses.replace(MICRO, steps=4)
+    with pytest.raises(pytest.fail.Exception, match="trained instead of copied"):
+        train_toy_clip_embedder(other, tmp_path / "run", progress=False, shipped=tmp_path / "shipped")

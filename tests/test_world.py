@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from squbed_utils import world
+from squbed_utils.seeds import TRAINING_SEED_STOP
 from squbed_utils.world import Attributes, Constraint
 
 COMBINATIONS = world.all_attribute_combinations()
@@ -179,7 +180,7 @@ def test_training_set_covers_every_value_and_never_shows_held_out_cells(training
         assert set(training_set[name].astype(str)) == set(values), name
     cells = set(zip(training_set["shape"].astype(str), training_set["colour"].astype(str)))
     assert not cells & set(world.DEFAULT_SPEC.held_out)
-    assert np.all((training_set["seed"] >= 0) & (training_set["seed"] < world.TRAINING_SEED_STOP))
+    assert np.all((training_set["seed"] >= 0) & (training_set["seed"] < TRAINING_SEED_STOP))
 
 
 def test_rare_colour_and_vague_captions_have_their_specified_frequency(training_set):
@@ -223,7 +224,7 @@ def test_task_table_has_the_documented_columns(default_tasks):
     assert list(default_tasks.columns) == [*world.MANIFEST_COLUMNS, *world.TRUTH_COLUMNS]
     world.validate_tasks(default_tasks)
     assert default_tasks["id"].is_unique
-    assert (default_tasks["seed"] >= world.TRAINING_SEED_STOP).all()  # disjoint from training seeds
+    assert (default_tasks["seed"] >= TRAINING_SEED_STOP).all()  # disjoint from training seeds
 
 
 def test_default_task_set_is_stratified(default_tasks):

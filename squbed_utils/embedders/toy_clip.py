@@ -121,7 +121,8 @@ class ToyClipTrainingConfig:
         generator's imperfect pixels, so that a blurry but correct clip stays
         close to its caption.
     seed : int
-        Seeds the initial weights, the training batches and the noise.
+        The root seed (a profile's); the initial weights, the training batches and the
+        noise each draw from their own stream of it (:data:`squbed_utils.seeds.TOY_CLIP_STREAM`).
     num_threads : int
         torch CPU threads while training (restored afterwards).
     """

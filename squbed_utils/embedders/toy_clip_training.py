@@ -47,16 +47,23 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from .. import world
-from ..checkpoints import read_config
+from ..checkpoints import CONFIG_NAME, WEIGHTS_NAME, mirror_files, read_config
 from ..runtime import torch_threads
+from ..seeds import TOY_CLIP_STREAM, derive_seed
 from .toy_clip import ToyClipEmbedder, ToyClipTrainingConfig, caption_codes
 
-__all__ = ["train_toy_clip_embedder", "contrastive_loss", "UNIFORM_SPEC", "LOSS_CURVE_NAME"]
+__all__ = ["train_toy_clip_embedder", "shipped_toy_clip", "contrastive_loss", "UNIFORM_SPEC", "LOSS_CURVE_NAME",
+           "SHIPPED_DIR", "CHECKPOINT_FILES"]
 
 #: Every (shape, colour) cell equally likely: the embedder's training distribution.
 UNIFORM_SPEC = world.TrainingSpec(rare_colours=(), held_out=())
 #: Loss curve written beside the checkpoint.
 LOSS_CURVE_NAME = "loss_curve.csv"
+#: The default profile's trained toy CLIP, committed with the repository and written by ``make train``
+#: (``scripts/train_toy_clip.py``); :func:`train_toy_clip_embedder` copies it when the config matches exactly.
+SHIPPED_DIR = Path(__file__).resolve().parents[2] / "models" / "toy_clip"
+#: The files of a saved toy CLIP.
+CHECKPOINT_FILES = (CONFIG_NAME, WEIGHTS_NAME, LOSS_CURVE_NAME)
 
 
 def _soft_cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -122,14 +129,20 @@ def contrastive_loss(video: torch.Tensor, text: torch.Tensor, codes: torch.Tenso
     return 0.5 * (_soft_cross_entropy(logits, targets) + _soft_cross_entropy(logits.T, targets))
 
 
-def _existing_checkpoint(output_dir: Path, config: ToyClipTrainingConfig) -> ToyClipEmbedder | None:
+def _trained_with(folder: Path, config: ToyClipTrainingConfig) -> bool:
+    """Whether ``folder`` holds a toy CLIP checkpoint trained with exactly ``config``."""
     try:
-        saved = read_config(output_dir, ToyClipEmbedder.architecture, what="video embedder")
-        if saved.get("training") != json.loads(json.dumps(config.to_dict())):
-            return None
-        return ToyClipEmbedder.from_pretrained(output_dir, config=config.model)
+        saved = read_config(folder, ToyClipEmbedder.architecture, what="video embedder")
     except (ValueError, OSError):
-        return None
+        return False
+    return saved.get("training") == json.loads(json.dumps(config.to_dict()))
+
+
+def shipped_toy_clip(config: ToyClipTrainingConfig, folder: str | os.PathLike = SHIPPED_DIR) -> Path | None:
+    """The committed toy CLIP in ``folder`` if it was trained with exactly ``config``, else None."""
+    folder = Path(folder)
+    complete = all((folder / name).is_file() for name in CHECKPOINT_FILES)
+    return folder if complete and _trained_with(folder, config) else None
 
 
 def train_toy_clip_embedder(
@@ -138,6 +151,7 @@ def train_toy_clip_embedder(
     *,
     progress: bool = True,
     overwrite: bool = False,
+    shipped: str | os.PathLike | None = SHIPPED_DIR,
 ) -> ToyClipEmbedder:
     """Train a :class:`ToyClipEmbedder` on fresh toy-world renders and save it.
 
@@ -158,6 +172,12 @@ def train_toy_clip_embedder(
         tqdm progress bar with the running loss.
     overwrite : bool, default False
         Retrain even if a matching checkpoint exists.
+    shipped : folder or None, default :data:`SHIPPED_DIR`
+        A committed checkpoint (``make train`` writes the default profile's): when
+        it was trained with exactly ``config``, its files are copied to
+        ``output_dir`` instead of training (float reductions differ between
+        CPUs, so a model trained here could differ from the committed one in its
+        last bits, and every embedding with it); None always trains.
 
     Returns
     -------
@@ -169,17 +189,23 @@ def train_toy_clip_embedder(
         raise ValueError(f"config must be a ToyClipTrainingConfig, got {type(config).__name__}")
     output_dir = None if output_dir is None else Path(output_dir)
     if output_dir is not None and not overwrite:
-        existing = _existing_checkpoint(output_dir, config)
-        if existing is not None:
-            return existing
+        if shipped is not None and shipped_toy_clip(config, shipped) is not None:
+            mirror_files(shipped, output_dir, CHECKPOINT_FILES)
+        if _trained_with(output_dir, config):
+            try:
+                return ToyClipEmbedder.from_pretrained(output_dir, config=config.model)
+            except (ValueError, OSError):
+                pass  # damaged weights: train anew
 
-    embedder = ToyClipEmbedder(config.model, seed=config.seed)
+    # three streams of the root seed: initial weights, the training batches, the augmentation noise
+    init_seed, batch_seed, noise_seed = (derive_seed(config.seed, TOY_CLIP_STREAM, k) for k in range(3))
+    embedder = ToyClipEmbedder(config.model, seed=init_seed)
     network = embedder.network
     with torch.no_grad():
         network.logit_scale.fill_(math.log(1.0 / config.temperature_init))
     optimiser = torch.optim.AdamW(network.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
-    step_seeds = np.random.default_rng(config.seed).integers(0, 2**62, size=config.steps)
-    noise = torch.Generator().manual_seed(config.seed + 1)
+    step_seeds = np.random.default_rng(batch_seed).integers(0, 2**62, size=config.steps)
+    noise = torch.Generator().manual_seed(noise_seed)
     log_scale_max = math.log(100.0)
 
     rows = []

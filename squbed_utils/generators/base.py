@@ -1,14 +1,24 @@
-"""The interface every video generator shares: the toy diffusion model now, diffusers pipelines later.
+"""The interface every video generator shares: the toy diffusion model, diffusers pipelines, your own.
 
 A generator maps prompts and seeds to clips::
 
     clips = generator(prompts, seeds)        # uint8, (N, T, H, W, 3)
 
 Sampling is a pure function of (prompt, seed): each clip's initial noise comes
-from its own seed, so results can be cached per item and do not depend on
-which other prompts share the batch. A generator is saved as a folder holding
-``config.json`` (the config dataclass plus an ``architecture`` key) and its
-weights as safetensors (:mod:`squbed_utils.checkpoints`).
+from its own seed, so results can be cached per item. A network's floating-point
+result for one clip can still change with the number of clips computed beside it
+(matrix kernels block differently for other batch sizes, and a one-row product
+takes another path), which moves a few pixels by one level. So
+:meth:`VideoGenerator.__call__` hands :meth:`~VideoGenerator.generate_batch`
+exactly :attr:`~VideoGenerator.batch_size` clips every time, padding the last
+call with copies of its last clip: a clip is then the same bit for bit whatever
+else was asked for with it, in any order, and a resumed run that regenerates
+only the missing items gets the same clips as an uninterrupted one. The batch
+size is part of the cache key.
+
+A generator is saved as a folder holding ``config.json`` (the config dataclass
+plus an ``architecture`` key) and its weights as safetensors
+(:mod:`squbed_utils.checkpoints`).
 """
 
 from __future__ import annotations
@@ -67,11 +77,21 @@ class VideoGenerator(abc.ABC):
 
     architecture: ClassVar[str] = "VideoGenerator"
     config_class: ClassVar[type[GeneratorConfig]] = GeneratorConfig
+    #: Clips per call of :meth:`generate_batch` (see :attr:`batch_size`).
+    default_batch_size: ClassVar[int] = 1
 
     def __init__(self, config: GeneratorConfig):
         if not isinstance(config, self.config_class):
             raise ValueError(f"{type(self).__name__} needs a {self.config_class.__name__}, got {type(config).__name__}")
         self.config = config
+
+    @property
+    def batch_size(self) -> int:
+        """Clips per call of :meth:`generate_batch`, always exactly this many (the last call padded).
+
+        Larger is faster (up to a point); a clip's bits depend on it, so it is part of :meth:`cache_info`.
+        """
+        return self.default_batch_size
 
     @property
     def clip_shape(self) -> tuple[int, int, int, int]:
@@ -83,7 +103,6 @@ class VideoGenerator(abc.ABC):
         prompts: str | Sequence[str],
         seeds: int | Sequence[int] | np.ndarray,
         *,
-        batch_size: int = 256,
         progress: bool = False,
         **sampling: Any,
     ) -> np.ndarray:
@@ -95,9 +114,7 @@ class VideoGenerator(abc.ABC):
             Non-empty prompts, free text.
         seeds : int or array-like of int
             One non-negative seed per prompt (one int for all). The clip for a
-            given (prompt, seed) is the same whatever else is in the batch.
-        batch_size : int, default 256
-            Clips generated per forward pass.
+            given (prompt, seed) is the same whatever else is asked for with it.
         progress : bool, default False
             Show a tqdm progress bar over batches.
         **sampling
@@ -110,16 +127,20 @@ class VideoGenerator(abc.ABC):
         """
         prompts = check_prompts(prompts)
         seeds = check_seeds(seeds, len(prompts))
-        batch_size = check_positive_int("batch_size", batch_size)
+        size = check_positive_int("batch_size", self.batch_size)
         clips = np.empty((len(prompts), *self.clip_shape), np.uint8)
-        starts = range(0, len(prompts), batch_size)
+        starts = range(0, len(prompts), size)
         if progress:
             from tqdm.auto import tqdm
 
             starts = tqdm(starts, desc=f"{type(self).__name__}", unit="batch")
         for start in starts:
-            stop = start + batch_size
-            clips[start:stop] = self.generate_batch(prompts[start:stop], seeds[start:stop], **sampling)
+            batch_prompts, batch_seeds = prompts[start:start + size], seeds[start:start + size]
+            real = len(batch_prompts)
+            padding = size - real  # repeat the last clip: the networks always see batches of one size
+            batch_prompts = batch_prompts + batch_prompts[-1:] * padding
+            batch_seeds = np.concatenate([batch_seeds, np.repeat(batch_seeds[-1:], padding)])
+            clips[start:start + real] = self.generate_batch(batch_prompts, batch_seeds, **sampling)[:real]
         return clips
 
     # -- identity, for per-item caches ------------------------------------
@@ -135,7 +156,8 @@ class VideoGenerator(abc.ABC):
 
     def cache_info(self) -> dict[str, Any]:
         """Everything a generated clip depends on besides (prompt, seed, sampling options)."""
-        return {"architecture": self.architecture, "config": self.config.to_dict(), "weights": self.weights_fingerprint()}
+        return {"architecture": self.architecture, "config": self.config.to_dict(), "weights": self.weights_fingerprint(),
+                "batch_size": self.batch_size}
 
     @property
     def cache_key(self) -> str:
@@ -151,7 +173,10 @@ class VideoGenerator(abc.ABC):
 
     @abc.abstractmethod
     def generate_batch(self, prompts: list[str], seeds: np.ndarray, **sampling: Any) -> np.ndarray:
-        """Clips for one batch of validated prompts and seeds, uint8 (n, T, H, W, 3)."""
+        """Clips for one batch of exactly :attr:`batch_size` validated prompts and seeds, uint8 (n, T, H, W, 3).
+
+        Clip i must depend on ``prompts[i]`` and ``seeds[i]`` only (and on the batch size, which is fixed).
+        """
 
     @abc.abstractmethod
     def save_pretrained(self, path: str | os.PathLike) -> Path:

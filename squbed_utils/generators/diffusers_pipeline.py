@@ -35,19 +35,19 @@ Seeds and batches
 -----------------
 Every clip gets its own ``torch.Generator`` seeded with its seed, on the CPU
 (diffusers draws CPU noise and moves it to the GPU, so a seed gives the same
-initial noise on any device). Clips are generated ``max_batch_size`` at a time
-(default 1). With one clip per pipeline call a (prompt, seed) clip is the same
-bit for bit whatever else is in the batch; batching several gives the same
-clips up to float rounding (measured on the tiny pipelines of
+initial noise on any device). Every pipeline call generates exactly
+``max_batch_size`` clips (default 1; the last call is padded, see
+:mod:`squbed_utils.generators.base`), so a (prompt, seed) clip is the same bit
+for bit whatever else is asked for with it. Another ``max_batch_size`` gives
+the same clips up to float rounding (measured on the tiny pipelines of
 :mod:`squbed_utils.testing.pipelines`, 6 clips per call against one at a time:
 at most 7e-6 apart in [0, 1], so at most one uint8 level; no family mixes
-items), and runs several times faster.
+items) and runs several times faster; it is part of the cache key.
 
 Cache keys
 ----------
-``cache_key`` hashes the config (less ``model``, ``device``, ``offload`` and
-``max_batch_size``, which change where and how fast a clip is made, not which
-clip) and :meth:`DiffusersVideoGenerator.weights_fingerprint`: for a pipeline
+``cache_key`` hashes the config (less ``model``, ``device`` and ``offload``,
+which change where and how fast a clip is made, not which clip) and :meth:`DiffusersVideoGenerator.weights_fingerprint`: for a pipeline
 loaded from a folder, a hash of the files its components read (names, sizes and,
 per file, the Hugging Face cache's content hash where there is one, else the
 whole file up to 1 MiB, else its safetensors header plus 16 sampled 4 KiB
@@ -74,6 +74,7 @@ import torch
 from diffusers import DiffusionPipeline
 
 from ..checkpoints import CONFIG_NAME, config_json, read_config
+from ..clipio import resample_clip
 from ..runtime import is_local_path, resolve_device
 from ..store import atomic_write, fingerprint, model_folder_fingerprint, tensor_fingerprint
 from ..validation import check_positive_int
@@ -87,7 +88,7 @@ _FORMAT_VERSION = 1
 _DTYPES = ("float32", "bfloat16", "float16")
 _OFFLOADS = (None, "model", "sequential")
 #: Config fields that change where and how fast a clip is made, not which clip: left out of cache keys.
-_EXECUTION_FIELDS = ("model", "device", "offload", "max_batch_size")
+_EXECUTION_FIELDS = ("model", "device", "offload")
 #: Pipeline arguments the generator sets itself (from the config and the seeds).
 _RESERVED_ARGUMENTS = ("prompt", "generator", "output_type", "num_frames", "height", "width", "return_dict")
 
@@ -130,7 +131,8 @@ class DiffusersGeneratorConfig(GeneratorConfig):
     max_sequence_length : int
         Text tokens the text encoder reads.
     max_batch_size : int
-        Clips per pipeline call; 1 makes each clip independent of its batch bit for bit.
+        Clips per pipeline call (the last call padded), so a clip never depends on what else is generated
+        with it; larger is faster. Part of the cache key.
     call_kwargs : dict
         Further keyword arguments for every pipeline call (part of the cache key).
     output_frames, output_height, output_width : int or None
@@ -550,7 +552,7 @@ class DiffusersVideoGenerator(VideoGenerator):
         return fingerprint(tensor_fingerprint(self.state_dict()), settings, vocabulary)
 
     def cache_info(self) -> dict[str, Any]:
-        """The config less execution settings (model, device, offload, max_batch_size) and the weights."""
+        """The config less execution settings (model, device, offload) and the weights."""
         return _cache_info(self.config, self.weights_fingerprint())
 
     # -- sampling ----------------------------------------------------------
@@ -579,31 +581,29 @@ class DiffusersVideoGenerator(VideoGenerator):
                              f"{sorted(set(accepted) - set(_RESERVED_ARGUMENTS) - {'self'})}")
         return arguments
 
+    @property
+    def batch_size(self) -> int:
+        """Clips per pipeline call: ``config.max_batch_size``."""
+        return self.config.max_batch_size
+
     def generate_batch(self, prompts: list[str], seeds: np.ndarray, **sampling: Any) -> np.ndarray:
-        """Clips for validated prompts and seeds, ``max_batch_size`` per pipeline call: uint8 (n, T, H, W, 3).
+        """Clips for ``max_batch_size`` validated prompts and seeds, one pipeline call: uint8 (n, T, H, W, 3).
 
         ``sampling`` overrides config values for this call (``num_inference_steps``,
         ``guidance_scale``, ``negative_prompt``) or adds pipeline arguments.
         """
         arguments = self._call_arguments(sampling)
-        step = self.config.max_batch_size
-        clips = np.empty((len(prompts), *self.clip_shape), np.uint8)
-        for start in range(0, len(prompts), step):
-            chunk = slice(start, start + step)
-            generators = [torch.Generator("cpu").manual_seed(int(seed)) for seed in seeds[chunk]]
-            output = np.asarray(self.pipeline(prompt=list(prompts[chunk]), generator=generators, output_type="np",
-                                              **arguments).frames)
-            if output.shape != (len(generators), *self.generated_shape):
-                raise RuntimeError(
-                    f"{type(self.pipeline).__name__} returned clips of shape {output.shape[1:]}, not the configured "
-                    f"{self.generated_shape}: this checkpoint's VAE or patch size needs other frames, height or width")
-            generated = np.rint(np.clip(output, 0.0, 1.0) * 255.0).astype(np.uint8)
-            if self.clip_shape != self.generated_shape:
-                from ..clipio import resample_clip
-
-                frames, height, width, _ = self.clip_shape
-                generated = np.stack([resample_clip(clip, frames=frames, height=height, width=width) for clip in generated])
-            clips[chunk] = generated
+        generators = [torch.Generator("cpu").manual_seed(int(seed)) for seed in seeds]
+        output = np.asarray(self.pipeline(prompt=list(prompts), generator=generators, output_type="np",
+                                          **arguments).frames)
+        if output.shape != (len(generators), *self.generated_shape):
+            raise RuntimeError(
+                f"{type(self.pipeline).__name__} returned clips of shape {output.shape[1:]}, not the configured "
+                f"{self.generated_shape}: this checkpoint's VAE or patch size needs other frames, height or width")
+        clips = np.rint(np.clip(output, 0.0, 1.0) * 255.0).astype(np.uint8)
+        if self.clip_shape != self.generated_shape:
+            frames, height, width, _ = self.clip_shape
+            clips = np.stack([resample_clip(clip, frames=frames, height=height, width=width) for clip in clips])
         return clips
 
     # -- persistence -------------------------------------------------------

@@ -273,6 +273,9 @@ class ToyVideoGenerator(VideoGenerator):
 
     architecture = "ToyVideoGenerator"
     config_class = ToyGeneratorConfig
+    #: 64 clips (128 rows with guidance) per pass: as fast as 256 on 2 CPU threads (about 250 clips/s measured),
+    #: and every clip is computed in a batch of this one size (see :mod:`squbed_utils.generators.base`).
+    default_batch_size = 64
 
     def __init__(self, config: ToyGeneratorConfig, embedder=None):
         super().__init__(config)

@@ -38,7 +38,7 @@ import torch
 import torch.nn.functional as F
 
 from .. import world
-from ..checkpoints import CONFIG_NAME, WEIGHTS_NAME
+from ..checkpoints import CONFIG_NAME, WEIGHTS_NAME, mirror_files
 from ..runtime import torch_threads
 from ..store import atomic_write
 from .toy import (MAX_THREADS, ToyGeneratorConfig, ToyVideoGenerator, clips_to_tensor, make_scheduler, object_mask,
@@ -275,7 +275,7 @@ def train_toy_generator(
     out.mkdir(parents=True, exist_ok=True)
     state_file, final = out / _STATE_NAME, out / "final"
     if resume and shipped is not None and shipped_checkpoint(config, shipped) is not None:
-        _copy_run(Path(shipped), out)
+        mirror_files(shipped, out, _RUN_FILES)
         state_file.unlink(missing_ok=True)
         return ToyVideoGenerator.from_pretrained(final, embedder=embedder)
     if resume and (final / WEIGHTS_NAME).is_file() and not state_file.is_file():
@@ -346,14 +346,6 @@ def export_checkpoint(run_dir: str | os.PathLike, target: str | os.PathLike = SH
     text = (run_dir / CURVES_NAME).read_text()
     atomic_write(target / CURVES_NAME, lambda file: file.write(text), binary=False)
     return target
-
-
-def _copy_run(source: Path, out: Path) -> None:
-    """Mirror an exported run into ``out`` (files already identical are left alone)."""
-    for name in _RUN_FILES:
-        data, destination = (source / name).read_bytes(), out / name
-        if not (destination.is_file() and destination.read_bytes() == data):
-            atomic_write(destination, lambda file: file.write(data))
 
 
 def _training_set(config: ToyGeneratorConfig) -> tuple[pd.DataFrame, np.ndarray]:

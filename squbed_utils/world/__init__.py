@@ -66,7 +66,6 @@ from .tasks import (
 from .training import (
     DEFAULT_SPEC,
     KNOWLEDGE_LEVELS,
-    TRAINING_SEED_STOP,
     TrainingSpec,
     knowledge_label,
     sample_training_set,
@@ -87,7 +86,6 @@ __all__ = [
     "MOVING",
     "SHAPES",
     "SIZES",
-    "TRAINING_SEED_STOP",
     "TRUTH_COLUMNS",
     "UNKNOWN",
     "Attributes",

@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage
 
+from ..seeds import PROTOTYPE_SEED_START
 from .attributes import ATTRIBUTE_NAMES, COLOURS, SHAPES, SIZES, UNKNOWN, all_attribute_combinations
 from .language import Constraint, parse_prompt
 from .render import COLOUR_RGB, render_batch
@@ -86,7 +87,6 @@ _GRID = 7  # shape descriptor: coverage sampled on a 7 x 7 grid
 _MIN_OBJECT_PIXELS = 4  # smaller regions are specks, not objects
 _FULL_COVERAGE = 0.9  # pixels at least this covered show the object's own colour
 _CHUNK = 512  # clips processed at once
-_PROTOTYPE_SEED_START = 2**32  # above training and task seeds
 _PROTOTYPE_BLURS = (0.0, 0.022, 0.044, 0.066)  # Gaussian sigma over frame side: 0 to 2.1 px at 32 px
 _IN_FRAME = np.zeros((3, 3, 3), bool)
 _IN_FRAME[1] = True  # 8-connectivity within a frame, none across frames
@@ -240,7 +240,7 @@ def _shape_prototypes(side: int) -> tuple[np.ndarray, np.ndarray]:
         The shape each prototype stands for.
     """
     objects = pd.DataFrame(all_attribute_combinations())
-    sharp = render_batch(objects, _PROTOTYPE_SEED_START + np.arange(len(objects)), size=side).astype(np.float32)
+    sharp = render_batch(objects, PROTOTYPE_SEED_START + np.arange(len(objects)), size=side).astype(np.float32)
     groups = (objects["shape"] + "/" + objects["size"]).to_numpy()
     keys = [f"{shape}/{size}" for shape in SHAPES for size in SIZES]
     prototypes = []

@@ -46,11 +46,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..seeds import TASK_SEED_STOP, TASK_STREAM, TRAINING_SEED_STOP
 from ..store import save_array
 from .attributes import ATTRIBUTE_NAMES, ATTRIBUTE_VALUES, COLOURS, SHAPES, Attributes
 from .language import aleatoric_truth, caption, parse_prompt, vague_prompt
 from .render import render_batch
-from .training import DEFAULT_SPEC, TRAINING_SEED_STOP, TrainingSpec, knowledge_label, training_exposure
+from .training import DEFAULT_SPEC, TrainingSpec, knowledge_label, training_exposure
 
 __all__ = [
     "MANIFEST_COLUMNS",
@@ -73,7 +74,6 @@ TRUTH_COLUMNS: tuple[str, ...] = (
 )
 #: Number of tasks of each named task set.
 
-_TASK_SEED_STOP = 2**32
 # (knowledge, vagueness) cells in the order tasks cycle through them; any 8
 # consecutive tasks from the start cover vagueness 0..3 and every knowledge label.
 _CELLS: tuple[tuple[str, int], ...] = (
@@ -110,7 +110,7 @@ def _draw_task(rng: np.random.Generator, knowledge: str, vagueness: int, spec: T
     return {
         "prompt": vague_prompt(truth, unspecified, rng),
         "caption": caption(truth),
-        "seed": int(rng.integers(TRAINING_SEED_STOP, _TASK_SEED_STOP)),
+        "seed": int(rng.integers(TRAINING_SEED_STOP, TASK_SEED_STOP)),
         **truth._asdict(),
     }
 
@@ -124,7 +124,8 @@ def make_tasks(n: int = 121, seed: int = 0, *, spec: TrainingSpec = DEFAULT_SPEC
         Number of tasks (a profile's count is in :data:`squbed_utils.profiles.TOY_SIZES`:
         8 on ``tiny``, 121 on ``default``).
     seed : int, default 0
-        Seed of every draw; task ``i`` depends only on (seed, i).
+        The profile's root seed; task ``i`` depends only on (seed, i), drawn from the task
+        stream (:data:`squbed_utils.seeds.TASK_STREAM`).
     spec : TrainingSpec
         The training distribution the epistemic truth refers to.
 
@@ -139,7 +140,7 @@ def make_tasks(n: int = 121, seed: int = 0, *, spec: TrainingSpec = DEFAULT_SPEC
     rows = []
     for index in range(n):
         cell_knowledge, cell_vagueness = _CELLS[index % len(_CELLS)]
-        row = _draw_task(np.random.default_rng([seed, index]), cell_knowledge, cell_vagueness, spec)
+        row = _draw_task(np.random.default_rng([seed, TASK_STREAM, index]), cell_knowledge, cell_vagueness, spec)
         # The truth columns are measured on the prompt as written, not taken from the cell.
         constraint = parse_prompt(row["prompt"])
         knowledge, vagueness = knowledge_label(constraint, spec), len(constraint.unspecified)

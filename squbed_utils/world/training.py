@@ -39,12 +39,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..seeds import TRAINING_SEED_STOP
 from .attributes import ATTRIBUTE_NAMES, ATTRIBUTE_VALUES, COLOURS, SHAPES, Attributes, all_attribute_combinations
 from .language import PHRASING_SLOTS, Constraint, compose_phrase, parse_prompt
 
 __all__ = [
     "KNOWLEDGE_LEVELS",
-    "TRAINING_SEED_STOP",
     "TrainingSpec",
     "DEFAULT_SPEC",
     "training_distribution",
@@ -56,8 +56,6 @@ __all__ = [
 #: Knowledge labels, from best to least known.
 KNOWLEDGE_LEVELS: tuple[str, ...] = ("common", "rare", "held_out")
 
-#: Training clips use render seeds in [0, TRAINING_SEED_STOP); task ground truths use seeds above it.
-TRAINING_SEED_STOP = 2**31
 
 _MAX_VAGUE_ATTRIBUTES = 3  # a vague training caption leaves 1..3 attributes open
 
