@@ -43,13 +43,15 @@ figures: $(SETUP) ## Re-draw every figure from the saved results (re-runs only 0
 tiny: ## Run every notebook on the tiny profile (seconds; what the tests use)
 	$(MAKE) notebooks PROFILE=tiny
 
-train: $(SETUP) ## Retrain the default profile's toy video model and toy CLIP (about 20 min); refresh models/
-	$(PY) scripts/train_toy_generator.py
-	$(PY) scripts/train_toy_clip.py
+train: $(SETUP) ## Retrain the toy video models and toy CLIPs of default and tiny (about 18 min); refresh models/
+	$(PY) scripts/train_toy_generator.py --profile default
+	$(PY) scripts/train_toy_generator.py --profile tiny
+	$(PY) scripts/train_toy_clip.py --profile default
+	$(PY) scripts/train_toy_clip.py --profile tiny
 
 # One rule per notebook, chained so that stage k runs after stage k-1.
 define notebook_rule
-$(OUT)/$(notdir $(1)): $(1) $(2) $(SETUP) $(wildcard squbed_utils/*.py squbed_utils/*/*.py models/toy_generator/*/* models/toy_clip/*)
+$(OUT)/$(notdir $(1)): $(1) $(2) $(SETUP) $(wildcard squbed_utils/*.py squbed_utils/*/*.py models/*/*/* models/*/*/*/*)
 	@mkdir -p $(OUT)
 	$(PY) -m papermill $(PM_ARGS) $(1) $$@.part.ipynb
 	mv $$@.part.ipynb $$@

@@ -1,33 +1,32 @@
-"""Retrain the toy CLIP that ``make`` uses and refresh its committed checkpoint.
+"""Retrain a profile's toy CLIP and refresh its committed checkpoint.
 
-    python scripts/train_toy_clip.py [--target DIR]
+    python scripts/train_toy_clip.py [--profile default|tiny]
 
-Trains the default profile's toy CLIP (``backends.toy_clip_config``) from
-scratch, 2 to 3.5 minutes on two CPU threads, and writes it to ``--target``
-(default ``models/toy_clip``, the folder the repository commits and notebook 04
-copies on the default profile). ``make train`` runs this after the toy video
-model.
+Trains the profile's toy CLIP (``backends.toy_clip_config``) from scratch
+(default: about a minute on two CPU threads; tiny: seconds) and writes it to
+``models/<profile>/toy_clip``, the folder the repository commits and notebook
+04 copies. ``make train`` runs this for both toy profiles.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 from squbed_utils import backends
-from squbed_utils.embedders.toy_clip_training import SHIPPED_DIR, train_toy_clip_embedder
+from squbed_utils.embedders.toy_clip_training import train_toy_clip_embedder
 from squbed_utils.profiles import get_profile
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--target", type=Path, default=SHIPPED_DIR, help="where to write the trained model")
+    parser.add_argument("--profile", default="default", choices=["default", "tiny"])
     args = parser.parse_args(argv)
+    settings = get_profile(args.profile)
+    target = settings.models_dir / "toy_clip"
     start = time.perf_counter()
-    train_toy_clip_embedder(backends.toy_clip_config(get_profile("default")), args.target, overwrite=True,
-                            shipped=None)
-    print(f"trained and written to {args.target} in {time.perf_counter() - start:.0f} s")
+    train_toy_clip_embedder(backends.toy_clip_config(settings), target, progress=False, overwrite=True)
+    print(f"trained and written to {target} in {time.perf_counter() - start:.0f} s")
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ __all__ = [
     "cache",
     "toy_tasks",
     "toy_generator_config",
+    "toy_video_model",
     "toy_clip_config",
     "frame_feature_config",
     "real_tasks",
@@ -71,6 +72,16 @@ def toy_generator_config(settings: Profile):
     from .generators.toy import ToyGeneratorConfig
 
     return ToyGeneratorConfig(**_toy(settings, "the toy video model").generator, seed=settings.seed)
+
+
+def toy_video_model(settings: Profile, *, progress: bool = True):
+    """The profile's toy video model in ``<artifacts>/generator``: the committed run of
+    ``models/<profile>/toy_generator`` when it was trained with the profile's config, else trained here."""
+    from .artifacts import GENERATOR_DIR
+    from .generators.toy_training import train_toy_generator
+
+    return train_toy_generator(toy_generator_config(settings), settings.artifacts_dir / GENERATOR_DIR,
+                               progress=progress, shipped=settings.models_dir / "toy_generator")
 
 
 def toy_clip_config(settings: Profile):
@@ -151,9 +162,10 @@ def video_generator(settings: Profile, checkpoint: str = "final", *, ray_spec: b
     ``ray_spec=False`` always loads the model in this process (a few samples for a figure).
     """
     if settings.toy_world:
+        from .artifacts import GENERATOR_DIR
         from .generators import ToyVideoGenerator
 
-        return ToyVideoGenerator.from_pretrained(settings.artifacts_dir / "generator" / checkpoint, **toy_options)
+        return ToyVideoGenerator.from_pretrained(settings.artifacts_dir / GENERATOR_DIR / checkpoint, **toy_options)
     from .generators import DiffusersVideoGenerator
 
     real = settings.real
@@ -195,8 +207,10 @@ def default_video_embedders(settings: Profile) -> list[str]:
 def video_embedders(settings: Profile, names: list[str] | None = None, *, progress: bool = True) -> dict:
     """Video embedders by name (default: :func:`default_video_embedders`), built or loaded for the profile.
 
-    ``toy_clip`` is trained into ``<artifacts>/video_embedder`` (or loaded from
-    it when it holds one trained with the same settings); ``frame_features`` is
+    ``toy_clip`` is copied from ``models/<profile>/toy_clip`` into
+    ``<artifacts>/video_embedder`` when the committed one was trained with the
+    profile's settings, else trained there (or loaded from it when it holds one
+    trained with the same settings); ``frame_features`` is
     the pretrained EfficientNet-Lite0; ``clip`` the profile's CLIP, loaded offline.
 
     Raises
@@ -217,8 +231,11 @@ def _video_embedder(settings: Profile, name: str, progress: bool):
     if name == "toy_clip":
         from .embedders.toy_clip_training import train_toy_clip_embedder
 
-        return train_toy_clip_embedder(toy_clip_config(settings), settings.artifacts_dir / "video_embedder",
-                                       progress=progress)
+        from .artifacts import VIDEO_EMBEDDER_DIR
+
+        shipped = settings.models_dir / "toy_clip" if settings.models_dir is not None else None
+        return train_toy_clip_embedder(toy_clip_config(settings), settings.artifacts_dir / VIDEO_EMBEDDER_DIR,
+                                       progress=progress, shipped=shipped)
     if name == "frame_features":
         from .embedders.frame_features import FrameFeatureEmbedder
 

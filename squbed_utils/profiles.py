@@ -143,15 +143,18 @@ class ToySizes:
     toy_clip : mapping
         :class:`~squbed_utils.embedders.toy_clip.ToyClipTrainingConfig` fields; ``model``
         holds :class:`~squbed_utils.embedders.toy_clip.ToyClipConfig` fields.
+    accuracy_clips_per_object : int
+        Clips per object when notebook 02 measures what the video model learned.
     """
 
     tasks: int
     generator: dict = dataclasses.field(default_factory=dict)
     toy_clip: dict = dataclasses.field(default_factory=dict)
+    accuracy_clips_per_object: int = 4
 
 
 #: The toy world's sizes: ``tiny`` trains in seconds (the tests), ``default`` is what ``make`` runs
-#: (its toy video model is the committed ``models/toy_generator``; the toy CLIP trains in 2 to 3.5 minutes).
+#: (both use the toy models committed in ``models/<profile>/``).
 TOY_SIZES: dict[str, ToySizes] = {
     "tiny": ToySizes(
         tasks=8,
@@ -159,6 +162,7 @@ TOY_SIZES: dict[str, ToySizes] = {
                        codec_steps=30, codec_batch_size=32, denoiser_width=64, denoiser_blocks=1, denoiser_steps=40,
                        denoiser_batch_size=32, train_clips=256, checkpoint_every=20, num_inference_steps=4),
         toy_clip=dict(model=dict(channels=(12, 24, 48), head_hidden=128), steps=60, batch_size=64, warmup_steps=10),
+        accuracy_clips_per_object=1,
     ),
     "default": ToySizes(tasks=121),
 }
@@ -191,6 +195,8 @@ class Profile:
         ``m``, videos generated per refined prompt.
     monte_carlo_repeats : int
         Repetitions of simulation studies (estimator bias, sensitivity).
+    bootstrap_resamples : int
+        Bootstrap resamples and permutations per Kendall tau (notebook 05).
     real : RealSettings or None
         None for the toy world (``tiny``, ``default``); the models and manifest
         for real clips (``paper``).
@@ -207,6 +213,7 @@ class Profile:
     n_latents: int
     n_videos: int
     monte_carlo_repeats: int
+    bootstrap_resamples: int = 9999
     real: RealSettings | None = None
     toy: ToySizes | None = None
     frame_features: dict = dataclasses.field(default_factory=dict)
@@ -225,6 +232,12 @@ class Profile:
         return project_root() / "artifacts" / self.name
 
     @property
+    def models_dir(self) -> Path | None:
+        """``models/<name>/``: the toy models trained once by ``make train`` and committed, so every machine
+        uses the same weights (None for real clips)."""
+        return project_root() / "models" / self.name if self.toy_world else None
+
+    @property
     def figures_dir(self) -> Path:
         """``figures/`` for the default profile (the committed figures), else
         ``artifacts/<name>/figures/`` so a test run never overwrites them."""
@@ -234,7 +247,8 @@ class Profile:
 
 
 PROFILES = {
-    "tiny": Profile("tiny", seed=0, n_latents=3, n_videos=3, monte_carlo_repeats=3, toy=TOY_SIZES["tiny"],
+    "tiny": Profile("tiny", seed=0, n_latents=3, n_videos=3, monte_carlo_repeats=3, bootstrap_resamples=199,
+                    toy=TOY_SIZES["tiny"],
                     frame_features=FRAME_FEATURE_SIZES["tiny"]),
     "default": Profile("default", seed=0, n_latents=10, n_videos=10, monte_carlo_repeats=30,
                        toy=TOY_SIZES["default"], frame_features=FRAME_FEATURE_SIZES["default"]),
@@ -242,7 +256,7 @@ PROFILES = {
                      frame_features=FRAME_FEATURE_SIZES["paper"]),
 }
 
-_PROFILE_FIELDS = ("seed", "n_latents", "n_videos", "monte_carlo_repeats", "artifacts")
+_PROFILE_FIELDS = ("seed", "n_latents", "n_videos", "monte_carlo_repeats", "bootstrap_resamples", "artifacts")
 
 
 def get_profile(name: str, **overrides: Any) -> Profile:
@@ -254,7 +268,7 @@ def get_profile(name: str, **overrides: Any) -> Profile:
         ``"tiny"``, ``"default"`` or ``"paper"``.
     **overrides
         Profile fields (``seed``, ``n_latents``, ``n_videos``, ``monte_carlo_repeats``,
-        ``artifacts``) and, for ``paper``, any :class:`RealSettings` field
+        ``bootstrap_resamples``, ``artifacts``) and, for ``paper``, any :class:`RealSettings` field
         (``manifest``, ``video_model``, ``llm``...). None values are ignored, so a
         parameters file may list every key.
 

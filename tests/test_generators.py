@@ -16,6 +16,7 @@ from squbed_utils.profiles import get_profile
 
 TINY = backends.toy_generator_config(get_profile("tiny"))
 DEFAULT = backends.toy_generator_config(get_profile("default"))
+SHIPPED = get_profile("default").models_dir / "toy_generator"
 
 PROMPTS = ["a small red circle moves to the left", "something blue", "a large green square rises", "a shape"]
 
@@ -66,9 +67,7 @@ def test_sampling_is_deterministic_and_independent_of_the_batch(trained):
 
 @pytest.fixture(scope="module")
 def committed(embedder):
-    from squbed_utils.generators.toy_training import SHIPPED_DIR
-
-    return ToyVideoGenerator.from_pretrained(SHIPPED_DIR / "final", embedder=embedder)
+    return ToyVideoGenerator.from_pretrained(SHIPPED / "final", embedder=embedder)
 
 
 def _objects(count, seed=0):
@@ -237,15 +236,17 @@ def test_exporting_an_unfinished_run_is_a_clear_error(trained, tmp_path, embedde
 
 
 def test_the_committed_default_model_is_todays_config_and_has_learned(embedder):
-    """models/toy_generator is what `make` uses on the default profile. It must be the run of today's default
-    config (else notebook 02 silently retrains for 17 minutes) and it must know the world, except where it
-    was not taught."""
+    """models/default/toy_generator is what `make` uses on the default profile. It must be the run of today's
+    default config (else notebook 02 silently retrains for 17 minutes) and it must know the world, except where
+    it was not taught."""
     from squbed_utils.evaluation import accuracy_by_knowledge
-    from squbed_utils.generators.toy_training import SHIPPED_DIR, shipped_checkpoint
+    from squbed_utils.generators.toy_training import shipped_checkpoint
 
-    assert shipped_checkpoint(DEFAULT) == SHIPPED_DIR, (
-        "models/toy_generator was trained with another config than the default profile's config; run `make train`")
-    accuracy = {name: accuracy_by_knowledge(ToyVideoGenerator.from_pretrained(SHIPPED_DIR / name, embedder=embedder),
+    assert shipped_checkpoint(DEFAULT, SHIPPED) == SHIPPED, (
+        "models/default/toy_generator was trained with another config than the default profile's; run `make train`")
+    assert shipped_checkpoint(TINY, get_profile("tiny").models_dir / "toy_generator") is not None, (
+        "models/tiny/toy_generator was trained with another config than the tiny profile's; run `make train`")
+    accuracy = {name: accuracy_by_knowledge(ToyVideoGenerator.from_pretrained(SHIPPED / name, embedder=embedder),
                                             clips_per_object=1, seed=10**6)
                 for name in ("final", "undertrained")}
     final, under = accuracy["final"], accuracy["undertrained"]

@@ -166,7 +166,7 @@ def test_calibration_notebook(tmp_path):
     import numpy as np
     import pandas as pd
 
-    _execute("05_calibration.ipynb", tmp_path, n_resamples=199)
+    _execute("05_calibration.ipynb", tmp_path)
     scores = pd.read_csv(TINY.artifacts_dir / "accuracy.csv", index_col="task_id")
     assert len(scores) == 8 and {"cosine", "exact_match", "ssim", "psnr", "cosine_frame_features"} <= set(scores)
     assert scores[["exact_match", "attribute_match", "prompt_consistency"]].stack().between(0, 1).all()
@@ -202,7 +202,7 @@ def test_same_seed_gives_identical_result_tables_from_an_empty_cache(tmp_path):
     shutil.rmtree(TINY.artifacts_dir / "cache")
     _execute("03_latent_conditioning.ipynb", tmp_path, llm_examples=False)
     _execute("04_decomposition.ipynb", tmp_path)
-    _execute("05_calibration.ipynb", tmp_path, n_resamples=199)
+    _execute("05_calibration.ipynb", tmp_path)
     changed = [name for name in names if (TINY.artifacts_dir / name).read_bytes() != before[name]]
     assert not changed, f"a rerun with the same seed changed {changed}"
 

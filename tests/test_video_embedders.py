@@ -262,16 +262,18 @@ def test_frame_features_round_trip_and_errors(frame_features, mixed_clips, tmp_p
 
 
 def test_the_committed_toy_clip_is_the_default_profiles_and_has_learned():
-    """models/toy_clip is what `make` uses on the default profile: trained on one machine and committed, so that
-    every machine embeds with the same weights (retraining elsewhere gives other float roundings, then other
-    weights). It must be the run of today's default config, or notebook 04 silently trains its own."""
-    from squbed_utils.embedders.toy_clip_training import SHIPPED_DIR, shipped_toy_clip
+    """models/default/toy_clip is what `make` uses on the default profile: trained on one machine and committed,
+    so that every machine embeds with the same weights (retraining elsewhere gives other float roundings, then
+    other weights). It must be the run of today's default config, or notebook 04 silently trains its own."""
+    from squbed_utils.embedders.toy_clip_training import shipped_toy_clip
 
-    default = backends.toy_clip_config(get_profile("default"))
-    assert shipped_toy_clip(default) == SHIPPED_DIR, (
-        "models/toy_clip was trained with another config than the default profile's; run `make train`")
+    for name in ("default", "tiny"):
+        settings = get_profile(name)
+        assert shipped_toy_clip(backends.toy_clip_config(settings), settings.models_dir / "toy_clip") is not None, (
+            f"models/{name}/toy_clip was trained with another config than the {name} profile's; run `make train`")
     objects, clips = evaluation_clips(2, seed=5)
-    report = evaluate_video_embedder(ToyClipEmbedder.from_pretrained(SHIPPED_DIR), objects=objects, clips=clips)
+    shipped = get_profile("default").models_dir / "toy_clip"
+    report = evaluate_video_embedder(ToyClipEmbedder.from_pretrained(shipped), objects=objects, clips=clips)
     assert report["retrieval_all"] > 0.9
     assert min(report["retrieval_colour"], report["retrieval_motion"], report["retrieval_size"]) > 0.99
 

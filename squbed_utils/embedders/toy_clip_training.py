@@ -53,15 +53,12 @@ from ..seeds import TOY_CLIP_STREAM, derive_seed
 from .toy_clip import ToyClipEmbedder, ToyClipTrainingConfig, caption_codes
 
 __all__ = ["train_toy_clip_embedder", "shipped_toy_clip", "contrastive_loss", "UNIFORM_SPEC", "LOSS_CURVE_NAME",
-           "SHIPPED_DIR", "CHECKPOINT_FILES"]
+           "CHECKPOINT_FILES"]
 
 #: Every (shape, colour) cell equally likely: the embedder's training distribution.
 UNIFORM_SPEC = world.TrainingSpec(rare_colours=(), held_out=())
 #: Loss curve written beside the checkpoint.
 LOSS_CURVE_NAME = "loss_curve.csv"
-#: The default profile's trained toy CLIP, committed with the repository and written by ``make train``
-#: (``scripts/train_toy_clip.py``); :func:`train_toy_clip_embedder` copies it when the config matches exactly.
-SHIPPED_DIR = Path(__file__).resolve().parents[2] / "models" / "toy_clip"
 #: The files of a saved toy CLIP.
 CHECKPOINT_FILES = (CONFIG_NAME, WEIGHTS_NAME, LOSS_CURVE_NAME)
 
@@ -138,7 +135,7 @@ def _trained_with(folder: Path, config: ToyClipTrainingConfig) -> bool:
     return saved.get("training") == json.loads(json.dumps(config.to_dict()))
 
 
-def shipped_toy_clip(config: ToyClipTrainingConfig, folder: str | os.PathLike = SHIPPED_DIR) -> Path | None:
+def shipped_toy_clip(config: ToyClipTrainingConfig, folder: str | os.PathLike) -> Path | None:
     """The committed toy CLIP in ``folder`` if it was trained with exactly ``config``, else None."""
     folder = Path(folder)
     complete = all((folder / name).is_file() for name in CHECKPOINT_FILES)
@@ -151,7 +148,7 @@ def train_toy_clip_embedder(
     *,
     progress: bool = True,
     overwrite: bool = False,
-    shipped: str | os.PathLike | None = SHIPPED_DIR,
+    shipped: str | os.PathLike | None = None,
 ) -> ToyClipEmbedder:
     """Train a :class:`ToyClipEmbedder` on fresh toy-world renders and save it.
 
@@ -172,8 +169,8 @@ def train_toy_clip_embedder(
         tqdm progress bar with the running loss.
     overwrite : bool, default False
         Retrain even if a matching checkpoint exists.
-    shipped : folder or None, default :data:`SHIPPED_DIR`
-        A committed checkpoint (``make train`` writes the default profile's): when
+    shipped : folder, optional
+        A committed checkpoint (``make train`` writes the profiles' into ``models/``): when
         it was trained with exactly ``config``, its files are copied to
         ``output_dir`` instead of training (float reductions differ between
         CPUs, so a model trained here could differ from the committed one in its

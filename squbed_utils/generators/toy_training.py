@@ -17,9 +17,12 @@ large ones are easy). Measured on 2 CPU cores, shape read back by the checker:
 the denoiser needs 12,000 steps at learning rate 4e-3 to draw common concepts'
 shapes right 96% of the time (2,000 steps at 2e-3, the earlier 4-minute
 budget: 65%; 6,000 at 2e-3: 89%). That run takes about 17 minutes, more than ``make``
-can spend, so the default profile's run is committed (:data:`SHIPPED_DIR`,
+can spend, so the profiles' runs are committed (``models/<profile>/toy_generator``,
 written by ``make train`` through :func:`export_checkpoint`) and
-:func:`train_toy_generator` copies it when the config matches exactly.
+:func:`train_toy_generator` copies one when the config matches exactly
+(:func:`squbed_utils.backends.toy_video_model` points it there). Committing
+them also keeps the weights the same on every machine: float reductions
+differ between CPUs, and training amplifies the difference.
 """
 
 from __future__ import annotations
@@ -44,12 +47,9 @@ from ..store import atomic_write
 from .toy import (MAX_THREADS, ToyGeneratorConfig, ToyVideoGenerator, clips_to_tensor, make_scheduler, object_mask,
                   saved_config)
 
-__all__ = ["train_toy_generator", "shipped_checkpoint", "export_checkpoint", "SHIPPED_DIR", "CHECKPOINTS",
+__all__ = ["train_toy_generator", "shipped_checkpoint", "export_checkpoint", "CHECKPOINTS",
            "CURVES_NAME"]
 
-#: The default profile's trained model, committed with the repository and written by ``make train``
-#: (:func:`export_checkpoint`); absent from a non-editable install, where notebook 02 trains instead.
-SHIPPED_DIR = Path(__file__).resolve().parents[2] / "models" / "toy_generator"
 #: The checkpoints a finished run holds.
 CHECKPOINTS = ("final", "undertrained")
 #: Training curves written beside them: ``phase, step, loss``.
@@ -230,7 +230,7 @@ def train_toy_generator(
     progress: bool = True,
     embedder=None,
     max_steps: int | None = None,
-    shipped: str | os.PathLike | None = SHIPPED_DIR,
+    shipped: str | os.PathLike | None = None,
 ) -> ToyVideoGenerator:
     """Train the toy model from scratch (or take the committed run of this config); write
     checkpoints and training curves.
@@ -258,11 +258,11 @@ def train_toy_generator(
     max_steps : int, optional
         Stop after this many optimisation steps in total (all phases), leaving
         the state to resume from: for tests and for splitting a long run.
-    shipped : folder or None, default :data:`SHIPPED_DIR`
+    shipped : folder, optional
         A run exported by :func:`export_checkpoint` (``make train`` writes the
-        default profile's). When it was trained with exactly ``config`` and
-        ``resume`` is true, it is copied to ``output_dir`` (replacing a copy of
-        an older one) instead of training; None always trains here.
+        profiles' into ``models/``). When it was trained with exactly ``config``
+        and ``resume`` is true, it is copied to ``output_dir`` (replacing a copy
+        of an older one) instead of training; None always trains here.
 
     Returns
     -------
@@ -306,7 +306,7 @@ def train_toy_generator(
         return generator
 
 
-def shipped_checkpoint(config: ToyGeneratorConfig, folder: str | os.PathLike = SHIPPED_DIR) -> Path | None:
+def shipped_checkpoint(config: ToyGeneratorConfig, folder: str | os.PathLike) -> Path | None:
     """The exported run in ``folder`` if it was trained with exactly ``config``, else None.
 
     ``folder`` holds what :func:`export_checkpoint` writes: ``final/``,
@@ -319,7 +319,7 @@ def shipped_checkpoint(config: ToyGeneratorConfig, folder: str | os.PathLike = S
     return folder if saved == json.loads(saved_config(config)) else None
 
 
-def export_checkpoint(run_dir: str | os.PathLike, target: str | os.PathLike = SHIPPED_DIR, *,
+def export_checkpoint(run_dir: str | os.PathLike, target: str | os.PathLike, *,
                       dtype: torch.dtype = torch.float16) -> Path:
     """Copy a finished training run to ``target`` with its weights stored as ``dtype``.
 
