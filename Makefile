@@ -18,7 +18,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 EXECUTED  := $(patsubst notebooks/%.ipynb,$(OUT)/%.ipynb,$(NOTEBOOKS))
 
 .DEFAULT_GOAL := all
-.PHONY: all setup notebooks figures tiny train test bench lab lock clean help
+.PHONY: all setup notebooks figures tiny train test check results bench lab lock clean help
 
 all: setup notebooks ## Set up .venv, then run every notebook on the default profile (figures -> figures/)
 
@@ -60,6 +60,12 @@ $(foreach i,$(shell seq 1 $(words $(NOTEBOOKS))),$(eval $(call notebook_rule,$(w
 
 test: $(SETUP) ## Run the test suite (unit, property and notebook tests)
 	$(PY) -m pytest -n 2 --dist loadfile -q
+
+check: $(SETUP) ## Compare this run's tables (artifacts/PROFILE) with the committed reference (results/PROFILE); EXACT=1 for a same-machine rerun
+	$(PY) -m squbed_utils.reference --profile $(PROFILE) $(if $(EXACT),--exact)
+
+results: $(SETUP) ## Make this run's tables the committed reference (results/PROFILE) and rewrite the README's numbers from them
+	$(PY) -m squbed_utils.reference --profile $(PROFILE) --update
 
 bench: $(SETUP) ## Print speed benchmarks (vMF core, toy generator, embedders, seconds per pipeline stage, Ray speed-up)
 	$(PY) benchmarks/run.py

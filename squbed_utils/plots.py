@@ -14,15 +14,20 @@ import seaborn as sns
 
 from .profiles import Profile
 
-__all__ = ["set_style", "save_figure", "plot_clip_strips", "plot_samples_beside_truth", "motion_trail", "plot_video_grid",
-           "PALETTE"]
+__all__ = ["set_style", "save_figure", "plot_clip_strips", "plot_samples_beside_truth", "plot_generator_accuracy",
+           "motion_trail", "plot_video_grid", "PALETTE"]
 
 # Okabe-Ito, the colour-blind-safe palette that seaborn calls "colorblind".
 PALETTE = sns.color_palette("colorblind")
 
 
 def set_style() -> None:
-    """Apply the project's figure style (seaborn whitegrid, colour-blind palette)."""
+    """Apply the project's figure style (seaborn whitegrid, colour-blind palette).
+
+    Starts from matplotlib's defaults, so a figure is drawn the same in a notebook
+    (whose inline backend changes sizes and colours) and in a plain script.
+    """
+    plt.rcdefaults()
     sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE)
     plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 150, "savefig.bbox": "tight",
                          "axes.titleweight": "bold"})
@@ -100,6 +105,27 @@ def plot_samples_beside_truth(truth, samples, truth_labels, seeds, *, title: str
         rows += [truth[k], *samples[k * per:(k + 1) * per]]
         labels += [label, *(f"sample, seed {s}" for s in seeds)]
     return plot_clip_strips(np.stack(rows), labels, title=title)
+
+
+def plot_generator_accuracy(accuracy) -> plt.Figure:
+    """Bars of the checker's accuracy per attribute and knowledge level, one panel per checkpoint.
+
+    Parameters
+    ----------
+    accuracy : DataFrame
+        What notebook 02 saves as ``generator_accuracy.csv``: columns ``checkpoint``,
+        ``knowledge``, one column per attribute plus ``all`` (fractions) and ``n``
+        (as columns or as the index).
+    """
+    from .world import KNOWLEDGE_LEVELS
+
+    long = (accuracy.reset_index() if "checkpoint" not in accuracy else accuracy).drop(columns="n")
+    long = long.melt(["checkpoint", "knowledge"], var_name="attribute", value_name="accuracy")
+    grid = sns.catplot(data=long, x="attribute", y="accuracy", hue="knowledge", col="checkpoint", kind="bar",
+                       height=3.4, aspect=1.4, hue_order=list(KNOWLEDGE_LEVELS))
+    grid.set(ylim=(0, 1))
+    grid.figure.suptitle("Attributes recovered from generated clips", y=1.03)
+    return grid.figure
 
 
 def motion_trail(clips) -> np.ndarray:

@@ -184,6 +184,12 @@ def test_calibration_notebook(tmp_path):
     paired = pd.read_csv(TINY.artifacts_dir / "epistemic_by_checkpoint.csv")
     assert len(paired) == summary["epistemic_by_checkpoint"]["tasks"] > 0
     assert 0 <= summary["epistemic_by_checkpoint"]["share_higher_when_undertrained"] <= 1
+    # the same numbers as the committed tiny reference (results/tiny, written by `make tiny results PROFILE=tiny`)
+    from squbed_utils import reference
+
+    comparison = reference.compare(TINY.artifacts_dir, reference.results_dir("tiny"))
+    drifted = comparison[~comparison["ok"]]
+    assert drifted.empty, f"tiny results drifted from results/tiny:\n{drifted.head(20).to_string()}"
 
 
 def test_figures_notebook(tmp_path):
