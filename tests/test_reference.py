@@ -21,7 +21,7 @@ def run(tmp_path):
 
 
 def _edit(folder, name, row, column, value):
-    table = pd.read_csv(folder / name, float_precision="round_trip")
+    table = pd.read_csv(folder / name)
     table.loc[row, column] = value
     table.to_csv(folder / name, index=False)
 
