@@ -7,9 +7,7 @@ import pytest
 def one_torch_thread():
     """Run a module's torch work on one thread: on a CPU shared with other busy processes
     (the other pytest-xdist worker), two torch threads wait for each other, about 30x slower."""
-    import torch
+    from squbed_utils.runtime import torch_threads
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with torch_threads(1):
+        yield

@@ -14,6 +14,7 @@ from squbed_utils.embedders import ToyClipConfig, ToyClipEmbedder
 from squbed_utils.generators import ToyVideoGenerator
 from squbed_utils.profiles import get_profile
 from squbed_utils.prompts import ToyLatentPromptGenerator
+from squbed_utils.runtime import torch_threads
 from squbed_utils.store import ArrayStore
 
 
@@ -72,12 +73,8 @@ def serial(tmp_path_factory, latents, generator_spec):
     """
     store = ArrayStore(tmp_path_factory.mktemp("serial"))
     generator = ToyVideoGenerator.from_pretrained(generator_spec.path)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with torch_threads(1):
         return store, pipeline.generate_videos(latents, generator, M, seed=SETTINGS.seed, store=store)
-    finally:
-        torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")

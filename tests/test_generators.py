@@ -89,6 +89,10 @@ def test_a_committed_model_clip_is_the_same_whatever_it_is_generated_with(commit
         np.testing.assert_array_equal(np.concatenate(pieces), together[:count], err_msg=f"calls of {size}")
     order = np.random.default_rng(1).permutation(24)
     np.testing.assert_array_equal(committed([prompts[i] for i in order], seeds[order]), together[order])
+    from squbed_utils.runtime import torch_threads
+
+    with torch_threads(1):  # the caller's thread count (OMP_NUM_THREADS=1, a Ray worker) changes nothing either
+        np.testing.assert_array_equal(committed(prompts, seeds), together)
     # what the fixed size guards against: the raw network, fed another batch size, does differ
     raw = np.concatenate([committed.generate_batch(prompts[i:i + 7], seeds[i:i + 7]) for i in range(0, 24, 7)])
     assert (raw != together).reshape(24, -1).any(axis=1).sum() > 0

@@ -44,7 +44,7 @@ from .. import world
 from ..checkpoints import CONFIG_NAME, WEIGHTS_NAME, mirror_files
 from ..runtime import torch_threads
 from ..store import atomic_write
-from .toy import (MAX_THREADS, ToyGeneratorConfig, ToyVideoGenerator, clips_to_tensor, make_scheduler, object_mask,
+from .toy import (THREADS, ToyGeneratorConfig, ToyVideoGenerator, clips_to_tensor, make_scheduler, object_mask,
                   saved_config)
 
 __all__ = ["train_toy_generator", "shipped_checkpoint", "export_checkpoint", "CHECKPOINTS",
@@ -281,7 +281,7 @@ def train_toy_generator(
     if resume and (final / WEIGHTS_NAME).is_file() and not state_file.is_file():
         if json.loads((final / CONFIG_NAME).read_text()) == json.loads(saved_config(config)):
             return ToyVideoGenerator.from_pretrained(final, embedder=embedder)
-    with torch_threads(min(torch.get_num_threads(), MAX_THREADS)):
+    with torch_threads(THREADS):
         run = _new_run(config, out, embedder, max_steps, progress, resume)
         generator = run.generator
         table, clips = _training_set(config)
