@@ -262,7 +262,7 @@ class ToyClipEmbedder(VideoEmbedder):
 
     Build one with :func:`train_toy_clip_embedder` (which saves it) or load one
     with :meth:`from_pretrained`. Calling it embeds clips (see
-    :class:`~squbed_utils.embedders.video.VideoEmbedder`); :meth:`embed_text`
+    :class:`~squbed_utils.embedders.base.VideoEmbedder`); :meth:`embed_text`
     embeds toy-world prompts in the same space, and :meth:`classify` reads a
     clip's attributes by nearest caption.
 
