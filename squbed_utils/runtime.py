@@ -130,8 +130,8 @@ def from_hub_cache(fetch: Callable[[bool], T], hub_id: str, *, what: str, allow_
         if allow_download:
             raise
         raise FileNotFoundError(
-            f"{what} {hub_id!r} is not a local path and not in the local Hugging Face cache ({error}); download it "
-            f"once on a machine with internet (`hf download {hub_id}`, or allow_download=True), or pass a local folder"
+            f"{what} {hub_id!r} is not in the local Hugging Face cache, so its weights need a download: run once "
+            f"with allow_download=True on a machine with internet (or `hf download {hub_id}`), or pass a local folder"
         ) from error
 
 

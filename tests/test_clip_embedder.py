@@ -209,12 +209,13 @@ def test_missing_folders_and_uncached_hub_ids(tmp_path):
     missing = tmp_path / "no-such-clip"
     with pytest.raises(FileNotFoundError, match=r"no CLIP model at .*no-such-clip.*does not exist"):
         ClipVideoEmbedder.from_pretrained(missing)
-    with pytest.raises(FileNotFoundError, match="no CLIP model at './models/clip'"):
+    with pytest.raises(FileNotFoundError, match="no CLIP model at local path 'models/clip'"):
         ClipVideoEmbedder.from_pretrained("./models/clip")
-    with pytest.raises(FileNotFoundError, match=r"'squbed-test-org/no-such-clip' is not in the local Hugging Face "
-                                                r"cache and needs a download: .*allow_download=True.*local folder"):
+    with pytest.raises(FileNotFoundError, match=r"CLIP model 'squbed-test-org/no-such-clip' is not in the local Hugging "
+                                                r"Face cache, so its weights need a download: .*allow_download=True.*"
+                                                r"local folder"):
         ClipVideoEmbedder.from_pretrained("squbed-test-org/no-such-clip")
-    with pytest.raises(FileNotFoundError, match="needs a download"):
+    with pytest.raises(FileNotFoundError, match="need a download"):
         ClipVideoEmbedder.from_pretrained()  # the paper's CLIP is not cached here
     missing.mkdir()
     with pytest.raises(FileNotFoundError, match="not a CLIP model folder: config.json is missing"):

@@ -206,7 +206,7 @@ def test_non_square_clips_keep_height_and_width_apart(generators):
 # --- errors -------------------------------------------------------------------------------------------------------
 
 def test_a_missing_local_path_names_itself(tmp_path):
-    with pytest.raises(FileNotFoundError, match=r"no pipeline folder at .*nowhere.*pass an existing folder"):
+    with pytest.raises(FileNotFoundError, match=r"no pipeline folder at local path .*nowhere.*pass an existing folder"):
         DiffusersVideoGenerator.from_pretrained(tmp_path / "nowhere", device="cpu")
     (tmp_path / "empty").mkdir()
     with pytest.raises(FileNotFoundError, match="holds no model_index.json, so it is not a diffusers pipeline folder"):
@@ -214,8 +214,9 @@ def test_a_missing_local_path_names_itself(tmp_path):
 
 
 def test_an_uncached_hub_id_says_the_weights_need_a_download():
-    message = ("'squbed-tests/no-such-video-model' is not in the local Hugging Face cache, so its weights need a "
-               "download: run once with allow_download=True on a machine with internet, or pass a local folder")
+    message = ("pipeline 'squbed-tests/no-such-video-model' is not in the local Hugging Face cache, so its weights "
+               "need a download: run once with allow_download=True on a machine with internet "
+               r"\(or `hf download squbed-tests/no-such-video-model`\), or pass a local folder")
     with pytest.raises(FileNotFoundError, match=message):
         DiffusersVideoGenerator.from_pretrained("squbed-tests/no-such-video-model", device="cpu")
     with pytest.raises(FileNotFoundError, match="weights need a download"):

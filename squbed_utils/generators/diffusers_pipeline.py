@@ -75,7 +75,7 @@ from diffusers import DiffusionPipeline
 
 from ..checkpoints import CONFIG_NAME, config_json, read_config
 from ..clipio import resample_clip
-from ..runtime import is_local_path, resolve_device
+from ..runtime import from_hub_cache, local_path_or_hub_id, resolve_device
 from ..store import atomic_write, fingerprint, model_folder_fingerprint, tensor_fingerprint
 from ..validation import check_positive_int
 from .base import GeneratorConfig, VideoGenerator
@@ -239,25 +239,15 @@ def _read_model_index(folder: Path) -> dict[str, Any]:
 
 def _pipeline_folder(path_or_id: str | os.PathLike, allow_download: bool) -> Path:
     """The local folder of a pipeline: the folder itself, or a hub id's snapshot (downloaded if allowed)."""
-    name = os.fspath(path_or_id)
-    path = Path(name).expanduser()
-    if path.exists():
-        if not path.is_dir():
-            raise ValueError(f"{path} is a file; pass a diffusers pipeline folder or a hub id")
-        return path.resolve()
-    if isinstance(path_or_id, os.PathLike) or is_local_path(name) or name.count("/") != 1:
-        raise FileNotFoundError(f"no pipeline folder at {str(path)!r}; pass an existing folder (written by "
-                                "save_pretrained or downloaded from the hub) or a hub id such as "
-                                f"{PIPELINE_FAMILIES['wan'].checkpoint!r}")
-    try:
-        return Path(DiffusionPipeline.download(name, local_files_only=not allow_download))
-    except OSError as error:
-        if allow_download:
-            raise
-        raise FileNotFoundError(
-            f"{name!r} is not in the local Hugging Face cache, so its weights need a download: run once with "
-            "allow_download=True on a machine with internet, or pass a local folder"
-        ) from error
+    source = local_path_or_hub_id(path_or_id, what="pipeline folder", hint=(
+        "pass an existing folder (written by save_pretrained or downloaded from the hub) or a hub id such as "
+        f"{PIPELINE_FAMILIES['wan'].checkpoint!r}"))
+    if isinstance(source, Path):
+        if not source.is_dir():
+            raise ValueError(f"{source} is a file; pass a diffusers pipeline folder or a hub id")
+        return source.resolve()
+    return Path(from_hub_cache(lambda local_only: DiffusionPipeline.download(source, local_files_only=local_only),
+                               source, what="pipeline", allow_download=allow_download))
 
 
 def _folders_fingerprint(folders: tuple[Path, ...]) -> str:
