@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
-__all__ = ["resolve_device", "is_local_path", "local_path_or_hub_id", "from_hub_cache", "set_offline",
+__all__ = ["resolve_device", "is_local_path", "local_path_or_hub_id", "from_hub_cache", "model_folder", "set_offline",
            "torch_threads"]
 
 T = TypeVar("T")
@@ -133,6 +133,34 @@ def from_hub_cache(fetch: Callable[[bool], T], hub_id: str, *, what: str, allow_
             f"{what} {hub_id!r} is not in the local Hugging Face cache, so its weights need a download: run once "
             f"with allow_download=True on a machine with internet (or `hf download {hub_id}`), or pass a local folder"
         ) from error
+
+
+def model_folder(path_or_id: str | os.PathLike, *, what: str, hint: str, download: Callable[[str, bool], str],
+                 allow_download: bool) -> Path:
+    """The local folder of a model: ``path_or_id`` itself, or a hub id's snapshot in the Hugging Face cache.
+
+    Parameters
+    ----------
+    path_or_id, what, hint
+        As in :func:`local_path_or_hub_id`.
+    download : callable
+        ``download(hub_id, local_files_only)`` returns the snapshot folder (raising OSError when not cached).
+    allow_download : bool
+
+    Raises
+    ------
+    FileNotFoundError
+        A missing local path, or a hub id not cached while downloads are off (see :func:`from_hub_cache`).
+    ValueError
+        If ``path_or_id`` is a file, not a folder.
+    """
+    source = local_path_or_hub_id(path_or_id, what=what, hint=hint)
+    if isinstance(source, Path):
+        if not source.is_dir():
+            raise ValueError(f"{str(source)!r} is a file; pass a {what} folder or a hub id")
+        return source.resolve()
+    return Path(from_hub_cache(lambda local_only: download(source, local_only), source, what=what,
+                               allow_download=allow_download))
 
 
 @contextlib.contextmanager

@@ -206,7 +206,7 @@ def test_non_square_clips_keep_height_and_width_apart(generators):
 # --- errors -------------------------------------------------------------------------------------------------------
 
 def test_a_missing_local_path_names_itself(tmp_path):
-    with pytest.raises(FileNotFoundError, match=r"no pipeline folder at local path .*nowhere.*pass an existing folder"):
+    with pytest.raises(FileNotFoundError, match=r"no pipeline at local path .*nowhere.*pass an existing folder"):
         DiffusersVideoGenerator.from_pretrained(tmp_path / "nowhere", device="cpu")
     (tmp_path / "empty").mkdir()
     with pytest.raises(FileNotFoundError, match="holds no model_index.json, so it is not a diffusers pipeline folder"):

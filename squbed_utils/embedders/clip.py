@@ -49,7 +49,7 @@ import torch
 import torch.nn.functional as F
 
 from ..checkpoints import staged_folder
-from ..runtime import from_hub_cache, local_path_or_hub_id, resolve_device
+from ..runtime import model_folder, resolve_device
 from ..store import model_folder_fingerprint, tensor_fingerprint
 from ..validation import check_positive_int, check_prompts
 from .base import VideoEmbedder
@@ -454,20 +454,14 @@ def _pooled(output) -> torch.Tensor:
 
 def _model_folder(path_or_id: str | os.PathLike, allow_download: bool) -> Path:
     """The local folder of a CLIP model: ``path_or_id`` itself, or a hub id's snapshot in the Hugging Face cache."""
-    source = local_path_or_hub_id(path_or_id, what="CLIP model", hint=(
-        "the folder does not exist; pass an existing folder (written by save_pretrained) or a hub id such as "
-        f"{DEFAULT_CLIP_MODEL!r}"))
-    if isinstance(source, Path):
-        if not source.is_dir():
-            raise FileNotFoundError(f"{os.fspath(path_or_id)!r} is a file; pass a CLIP model folder or a hub id")
-        return source
     from huggingface_hub import snapshot_download
 
-    folder = Path(from_hub_cache(lambda local_only: snapshot_download(source, allow_patterns=_HUB_FILES,
-                                                                      local_files_only=local_only),
-                                 source, what="CLIP model", allow_download=allow_download))
+    folder = model_folder(path_or_id, what="CLIP model", allow_download=allow_download, hint=(
+        "the folder does not exist; pass an existing folder (written by save_pretrained) or a hub id such as "
+        f"{DEFAULT_CLIP_MODEL!r}"), download=lambda hub_id, local_only: snapshot_download(
+            hub_id, allow_patterns=_HUB_FILES, local_files_only=local_only))
     if allow_download and not any(folder.glob("*.safetensors")):  # older repositories hold pickled weights only
-        folder = Path(snapshot_download(source, allow_patterns=_HUB_PICKLED_WEIGHTS))
+        folder = Path(snapshot_download(os.fspath(path_or_id), allow_patterns=_HUB_PICKLED_WEIGHTS))
     return folder
 
 

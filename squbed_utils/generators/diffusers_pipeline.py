@@ -75,7 +75,7 @@ from diffusers import DiffusionPipeline
 
 from ..checkpoints import CONFIG_NAME, config_json, read_config
 from ..clipio import resample_clip
-from ..runtime import from_hub_cache, local_path_or_hub_id, resolve_device
+from ..runtime import model_folder, resolve_device
 from ..store import atomic_write, fingerprint, model_folder_fingerprint, tensor_fingerprint
 from ..validation import check_positive_int
 from .base import GeneratorConfig, VideoGenerator
@@ -239,15 +239,10 @@ def _read_model_index(folder: Path) -> dict[str, Any]:
 
 def _pipeline_folder(path_or_id: str | os.PathLike, allow_download: bool) -> Path:
     """The local folder of a pipeline: the folder itself, or a hub id's snapshot (downloaded if allowed)."""
-    source = local_path_or_hub_id(path_or_id, what="pipeline folder", hint=(
+    return model_folder(path_or_id, what="pipeline", allow_download=allow_download, hint=(
         "pass an existing folder (written by save_pretrained or downloaded from the hub) or a hub id such as "
-        f"{PIPELINE_FAMILIES['wan'].checkpoint!r}"))
-    if isinstance(source, Path):
-        if not source.is_dir():
-            raise ValueError(f"{source} is a file; pass a diffusers pipeline folder or a hub id")
-        return source.resolve()
-    return Path(from_hub_cache(lambda local_only: DiffusionPipeline.download(source, local_files_only=local_only),
-                               source, what="pipeline", allow_download=allow_download))
+        f"{PIPELINE_FAMILIES['wan'].checkpoint!r}"),
+        download=lambda hub_id, local_only: DiffusionPipeline.download(hub_id, local_files_only=local_only))
 
 
 def _folders_fingerprint(folders: tuple[Path, ...]) -> str:
