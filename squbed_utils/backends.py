@@ -229,9 +229,8 @@ def video_embedders(settings: Profile, names: list[str] | None = None, *, progre
 
 def _video_embedder(settings: Profile, name: str, progress: bool):
     if name == "toy_clip":
-        from .embedders.toy_clip_training import train_toy_clip_embedder
-
         from .artifacts import VIDEO_EMBEDDER_DIR
+        from .embedders.toy_clip_training import train_toy_clip_embedder
 
         shipped = settings.models_dir / "toy_clip" if settings.models_dir is not None else None
         return train_toy_clip_embedder(toy_clip_config(settings), settings.artifacts_dir / VIDEO_EMBEDDER_DIR,

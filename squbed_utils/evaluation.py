@@ -32,10 +32,10 @@ the training range) and report:
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
-
-from typing import Any
 
 from . import world
 from .seeds import EVALUATION_SEED_START

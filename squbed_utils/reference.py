@@ -43,18 +43,20 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import artifacts
+
 __all__ = ["REFERENCE_FILES", "TOLERANCES", "P_FACTOR", "README_START", "README_END", "compare", "column_report", "results_dir",
            "readme_results", "update_results", "main"]
 
 #: The tables committed as reference, and the columns that identify a row of each.
 REFERENCE_FILES: dict[str, tuple[str, ...]] = {
-    "calibration.csv": ("uncertainty", "accuracy"),
-    "calibration_subsets.csv": ("uncertainty", "subset", "size_asked"),
-    "truth_recovery.csv": ("check",),
-    "generator_accuracy.csv": ("checkpoint", "knowledge"),
-    "epistemic_by_checkpoint.csv": ("task_id",),
-    "uncertainty.csv": ("task_id", "embedder"),
-    "calibration_summary.json": (),
+    artifacts.CALIBRATION: ("uncertainty", "accuracy"),
+    artifacts.CALIBRATION_SUBSETS: ("uncertainty", "subset", "size_asked"),
+    artifacts.TRUTH_RECOVERY: ("check",),
+    artifacts.GENERATOR_ACCURACY: ("checkpoint", "knowledge"),
+    artifacts.EPISTEMIC_BY_CHECKPOINT: ("task_id",),
+    artifacts.UNCERTAINTY: ("task_id", "embedder"),
+    artifacts.CALIBRATION_SUMMARY: (),
 }
 
 #: Tolerance kind of each value, by column (or JSON key) name; anything else is compared as "relative".
@@ -200,10 +202,10 @@ def column_report(comparison: pd.DataFrame) -> pd.DataFrame:
 def readme_results(reference_dir: str | os.PathLike) -> str:
     """The README's "What it finds on the default profile" tables, as Markdown, from ``reference_dir``."""
     folder = Path(reference_dir)
-    calibration = pd.read_csv(folder / "calibration.csv").set_index(["uncertainty", "accuracy"])
-    summary = json.loads((folder / "calibration_summary.json").read_text())
-    truth = pd.read_csv(folder / "truth_recovery.csv").set_index("check")
-    generator = pd.read_csv(folder / "generator_accuracy.csv")
+    calibration = pd.read_csv(folder / artifacts.CALIBRATION).set_index(["uncertainty", "accuracy"])
+    summary = json.loads((folder / artifacts.CALIBRATION_SUMMARY).read_text())
+    truth = pd.read_csv(folder / artifacts.TRUTH_RECOVERY).set_index("check")
+    generator = pd.read_csv(folder / artifacts.GENERATOR_ACCURACY)
     names = {"total": "total (A + E, the paper's)", "aleatoric": "aleatoric A", "epistemic": "epistemic E",
              "direct_total": "direct total (one vMF on all n m videos)"}
     lines = ["| uncertainty | tau vs cosine accuracy | p | 95% CI (paired BCa bootstrap) | tau vs exact attribute match "
@@ -213,7 +215,7 @@ def readme_results(reference_dir: str | os.PathLike) -> str:
         lines.append(f"| {label} | {cosine['tau']:.3f} | {cosine['pvalue']:.2g} | [{cosine['ci_low']:.2f}, "
                      f"{cosine['ci_high']:.2f}] | {calibration.loc[(component, 'exact_match'), 'tau']:.3f} | "
                      f"{calibration.loc[(component, 'prompt_consistency'), 'tau']:.3f} |")
-    subsets = pd.read_csv(folder / "calibration_subsets.csv")
+    subsets = pd.read_csv(folder / artifacts.CALIBRATION_SUBSETS)
     lines += ["", "The paper's subset analysis (each component on the tasks where the other is lowest; tau against "
                   "cosine accuracy):", "", "| component | tasks | tau | p | 95% CI |", "| --- | --- | --- | --- | --- |"]
     for _, row in subsets.iterrows():

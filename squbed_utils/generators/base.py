@@ -39,6 +39,7 @@ from ..validation import check_positive_int, check_prompts
 
 __all__ = ["GeneratorConfig", "VideoGenerator"]
 
+
 @dataclasses.dataclass
 class GeneratorConfig:
     """Base of every generator config: clip geometry and the seed.
