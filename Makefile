@@ -18,7 +18,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 EXECUTED  := $(patsubst notebooks/%.ipynb,$(OUT)/%.ipynb,$(NOTEBOOKS))
 
 .DEFAULT_GOAL := all
-.PHONY: all setup notebooks figures tiny train test check results bench lab lock clean help
+.PHONY: all setup notebooks figures tiny study train test check results bench lab lock clean help
 
 all: setup notebooks ## Set up .venv, then run every notebook on the default profile (figures -> figures/)
 
@@ -43,7 +43,10 @@ figures: $(SETUP) ## Re-draw every figure from the saved results (re-runs only 0
 tiny: ## Run every notebook on the tiny profile (seconds; what the tests use)
 	$(MAKE) notebooks PROFILE=tiny
 
-train: $(SETUP) ## Retrain the toy video models and toy CLIPs of default and tiny (about 18 min); refresh models/
+study: ## Run every notebook on the study profile: the default world with n = m = 20, for the sweeps of 08-10 (long; see README)
+	$(MAKE) notebooks PROFILE=study
+
+train: $(SETUP) ## Retrain the toy video models (with their knowledge ladders) and toy CLIPs of default and tiny (about 18 min); refresh models/
 	$(PY) scripts/train_toy_generator.py --profile default
 	$(PY) scripts/train_toy_generator.py --profile tiny
 	$(PY) scripts/train_toy_clip.py --profile default

@@ -7,7 +7,8 @@ scratch in ``--run-dir`` (default ``artifacts/train/<profile>/generator``;
 resumable: after an interruption, run it again) and exports the finished run,
 weights as float16, to ``models/<profile>/toy_generator``, the folder the
 repository commits and notebook 02 copies. ``make train`` runs this for both
-toy profiles (default: about 17 minutes on two CPU cores; tiny: seconds).
+toy profiles (default: about 17 minutes on two CPU cores; tiny: seconds), with the
+knowledge ladder's denoisers (``ladder/``) beside the two checkpoints.
 """
 
 from __future__ import annotations

@@ -11,9 +11,11 @@ validation    shared input checks (positive integers, sample sizes, prompts).
 runtime       local folders or hub ids, devices, torch threads.
 store         atomic writes, fingerprints, the per-item cache of generated items.
 checkpoints   the one checkpoint format (config.json + model.safetensors).
-profiles      the tiny / default / paper settings: sizes, seeds, models, output folders.
+profiles      the tiny / default / study / paper settings: sizes, seeds, models, output folders.
 vmf           von Mises-Fisher distributions: stable log-normaliser, entropy, estimators, sampling.
+entropy       set-entropy estimators: vMF, small-sample corrected vMF, Gaussian log-det, nearest neighbour.
 uncertainty   the S-QUBED decomposition (aleatoric, epistemic, total, direct total).
+baselines     simpler uncertainty numbers S-QUBED should beat (pairwise cosine spread).
 calibration   Kendall's tau, bootstrap intervals, ECE/MCE and baselines.
 world         the toy world: procedural clips, captions, tasks with known truth, checker.
 clipio        reading, resampling and writing video clips.
@@ -21,10 +23,11 @@ manifests     real-clip task manifests: validation and cached ground-truth clips
 subsets       Panda-70M / VidGen-1M style subsets with the paper's category mix.
 prompts       latent prompt generators (toy grammar, LLM).
 embedders     text and video embedders.
-generators    video generators (the toy diffusion model, diffusers pipelines).
-evaluation    the toy world's measurements of a generator's knowledge and an embedding space.
+generators    video generators (the toy diffusion model and its knowledge ladder, the perfect model, diffusers pipelines).
+evaluation    the toy world's measurements of a generator's knowledge (measured ignorance) and an embedding space.
 accuracy      accuracy of generated videos against ground truth.
 pipeline      S-QUBED on a task table, cached per item; distributed: the same on Ray.
+study         helpers of the truth and sensitivity study (notebooks 08-10).
 artifacts     the names of a run's saved results and the per-task tables built from them.
 backends      which tasks, models and embedders a profile uses.
 plots         one figure style; figures saved by name as PNG and PDF.

@@ -19,6 +19,12 @@ name                            written   holds
 :data:`TRUTH_RECOVERY`          05        each component against the toy world's truth
 :data:`EPISTEMIC_BY_CHECKPOINT`  05       epistemic entropy of the final and the under-trained model
 :data:`CALIBRATION_SUMMARY`     05        the headline numbers, as JSON
+:data:`LADDER_ACCURACY`         08        the checker's accuracy of every rung and the perfect model, per object
+:data:`TRUTH_LADDER`            08        uncertainties and measured truth per (task, model of the ladder)
+:data:`TRUTH_VALIDATION`        08        Kendall tau of every uncertainty against every truth
+:data:`TRUTH_SUMMARY`           08        the study's targets, met or missed, as JSON
+:data:`SENSITIVITY`             09        truth and calibration taus per (factor, setting)
+:data:`BASELINES`               10        the baselines' taus against the truths and the accuracy
 ==============================  ========  ==========================================================
 """
 
@@ -31,7 +37,8 @@ from .world import TRUTH_COLUMNS
 __all__ = [
     "TASKS", "GENERATOR_ACCURACY", "LATENT_PROMPTS", "LATENT_PROMPTS_UNDERTRAINED", "GENERATION", "EMBEDDINGS",
     "UNCERTAINTY", "UNCERTAINTY_UNDERTRAINED", "ACCURACY", "CALIBRATION", "CALIBRATION_SUBSETS", "TRUTH_RECOVERY",
-    "EPISTEMIC_BY_CHECKPOINT", "CALIBRATION_SUMMARY", "GENERATOR_DIR", "VIDEO_EMBEDDER_DIR",
+    "EPISTEMIC_BY_CHECKPOINT", "CALIBRATION_SUMMARY", "LADDER_ACCURACY", "TRUTH_LADDER", "TRUTH_VALIDATION",
+    "TRUTH_SUMMARY", "SENSITIVITY", "BASELINES", "GENERATOR_DIR", "VIDEO_EMBEDDER_DIR",
     "per_task_table", "corner_tasks",
 ]
 
@@ -49,6 +56,12 @@ CALIBRATION_SUBSETS = "calibration_subsets.csv"
 TRUTH_RECOVERY = "truth_recovery.csv"
 EPISTEMIC_BY_CHECKPOINT = "epistemic_by_checkpoint.csv"
 CALIBRATION_SUMMARY = "calibration_summary.json"
+LADDER_ACCURACY = "ladder_accuracy.csv"
+TRUTH_LADDER = "truth_ladder.csv"
+TRUTH_VALIDATION = "truth_validation.csv"
+TRUTH_SUMMARY = "truth_summary.json"
+SENSITIVITY = "sensitivity.csv"
+BASELINES = "baselines.csv"
 #: Folders of the trained toy video model (notebook 02) and toy CLIP (notebook 04).
 GENERATOR_DIR = "generator"
 VIDEO_EMBEDDER_DIR = "video_embedder"

@@ -84,6 +84,28 @@ def toy_video_model(settings: Profile, *, progress: bool = True):
                                progress=progress, shipped=settings.models_dir / "toy_generator")
 
 
+def knowledge_ladder(settings: Profile, *, embedder=None) -> dict:
+    """The toy video model at every rung of its knowledge ladder, weakest first: ``{fraction: generator}``.
+
+    ``fraction`` is the share of the denoiser's training steps (1.0 is the final
+    model); see :func:`squbed_utils.generators.toy_training.ladder_steps`.
+    Needs :func:`toy_video_model` (notebook 02) to have run.
+    """
+    from .artifacts import GENERATOR_DIR
+    from .generators.toy_training import ladder_steps, load_rung
+
+    folder = settings.artifacts_dir / GENERATOR_DIR
+    return {fraction: load_rung(folder, fraction, embedder=embedder)
+            for fraction in ladder_steps(toy_generator_config(settings))}
+
+
+def perfect_video_model(settings: Profile):
+    """The perfect-model control: the toy world's renderer as a video model (no ignorance, only nuisance)."""
+    from .generators import PerfectGeneratorConfig, PerfectVideoGenerator
+
+    return PerfectVideoGenerator(PerfectGeneratorConfig.like(toy_generator_config(settings)))
+
+
 def toy_clip_config(settings: Profile):
     """The :class:`~squbed_utils.embedders.toy_clip.ToyClipTrainingConfig` of the profile (its sizes, its seed).
 

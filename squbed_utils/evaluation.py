@@ -5,18 +5,20 @@ attributes they were asked for.
 
 The video model
 ---------------
-:func:`accuracy_by_knowledge` prompts a generator with every fully specified
+:func:`object_accuracy` prompts a generator with every fully specified
 object and reads each clip back with the checker
-(:func:`squbed_utils.world.attribute_accuracy`): the fraction of clips with the
-right shape, colour, motion and size, per knowledge level (common, rare, held
-out of training).
+(:func:`squbed_utils.world.attribute_accuracy`). :func:`accuracy_by_knowledge`
+gives the fraction of clips with the right shape, colour, motion and size, per
+knowledge level (common, rare, held out of training, unseen);
+:func:`measured_ignorance` the error rate on each task's own completions, the
+study's embedding-free epistemic truth.
 
 An embedding space
 ------------------
 Accuracy in S-QUBED is the cosine between the embeddings of a generated and a
 ground-truth video, so an embedding space is useful when that cosine is high
 for clips of the same object and falls when *any* attribute is wrong. The
-functions here render every one of the 240 objects a few times (seeds far from
+functions here render every one of the 280 objects a few times (seeds far from
 the training range) and report:
 
 * ``cos_same``: mean cosine between two different clips of the same object;
@@ -27,7 +29,7 @@ the training range) and report:
 * ``cos_all_differ``: mean cosine when all four attributes differ;
 * ``retrieval_<attribute>`` / ``retrieval_all`` (embedders with
   ``combination_embeddings``): the fraction of clips whose nearest caption
-  among all 240 objects has the right attribute / the right object.
+  among all 280 objects has the right attribute / the right object.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ import pandas as pd
 from . import world
 from .seeds import EVALUATION_SEED_START
 
-__all__ = ["accuracy_by_knowledge", "evaluation_clips", "evaluate_video_embedder"]
+__all__ = ["object_accuracy", "accuracy_by_knowledge", "measured_ignorance", "evaluation_clips", "evaluate_video_embedder"]
 
 
 def evaluation_clips(clips_per_object: int = 10, *, seed: int = 0, frames: int = 8, size: int = 32):
@@ -49,7 +51,7 @@ def evaluation_clips(clips_per_object: int = 10, *, seed: int = 0, frames: int =
     Returns
     -------
     objects : DataFrame
-        ``240 * clips_per_object`` rows (object-major) with the four attribute columns.
+        ``280 * clips_per_object`` rows (object-major) with the four attribute columns.
     clips : ndarray of uint8, shape (len(objects), frames, size, size, 3)
     """
     combos = world.all_attribute_combinations()
@@ -106,32 +108,93 @@ def evaluate_video_embedder(
     return pd.Series(metrics, dtype=float, name=getattr(embedder, "name", type(embedder).__name__))
 
 
-def accuracy_by_knowledge(generator, *, clips_per_object: int = 4, seed: int = 0, progress: bool = False,
-                          **sampling: Any) -> pd.DataFrame:
-    """The checker's accuracy of generated clips, per knowledge level and attribute.
+def object_accuracy(generator, *, clips_per_object: int = 4, seed: int = 0, progress: bool = False,
+                    **sampling: Any) -> pd.DataFrame:
+    """The checker's verdict on ``clips_per_object`` generated clips of every fully specified object.
 
-    Every fully specified object (240) is prompted with its canonical caption
-    ``clips_per_object`` times (seeds from ``seed``); the clips are scored by
-    :func:`squbed_utils.world.attribute_accuracy` against their prompts.
+    Every object (280) is prompted with its canonical caption
+    ``clips_per_object`` times (sampling seeds ``seed, seed + 1, ...``); each
+    clip is scored by :func:`squbed_utils.world.attribute_accuracy` against its
+    prompt.
 
     Parameters
     ----------
     generator : VideoGenerator
         Anything mapping ``(prompts, seeds)`` to uint8 clips.
+    clips_per_object : int
+    seed : int
+    progress : bool
+    **sampling
+        Passed to the generator.
 
     Returns
     -------
     DataFrame
-        Index ``common``, ``rare``, ``held_out``; columns ``shape``, ``colour``,
-        ``motion``, ``size``, ``all`` (fractions) and ``n`` (clips).
+        One row per clip: ``shape``, ``colour``, ``motion``, ``size`` (str, the
+        object asked for), ``knowledge`` (its training label) and the bool
+        checker columns ``shape_ok``, ``colour_ok``, ``motion_ok``, ``size_ok``
+        and ``all_ok``.
     """
     objects = world.training_distribution()
     objects = objects.loc[objects.index.repeat(clips_per_object)].reset_index(drop=True)
     prompts = [world.caption(row) for row in objects[list(world.ATTRIBUTE_NAMES)].to_dict("records")]
     seeds = seed + np.arange(len(prompts))
     clips = generator(prompts, seeds, progress=progress, **sampling)
-    scores = world.attribute_accuracy(clips, prompts)
-    scores["knowledge"] = objects["knowledge"].to_numpy()
-    table = scores.groupby("knowledge").mean().reindex(list(world.KNOWLEDGE_LEVELS))
-    table["n"] = scores.groupby("knowledge").size()
+    scores = world.attribute_accuracy(clips, prompts).add_suffix("_ok")
+    return pd.concat([objects[[*world.ATTRIBUTE_NAMES, "knowledge"]], scores], axis=1)
+
+
+def accuracy_by_knowledge(generator, *, clips_per_object: int = 4, seed: int = 0, progress: bool = False,
+                          **sampling: Any) -> pd.DataFrame:
+    """The checker's accuracy of generated clips, per knowledge level and attribute.
+
+    The clips of :func:`object_accuracy` (every fully specified object,
+    ``clips_per_object`` times), averaged per knowledge level.
+
+    Returns
+    -------
+    DataFrame
+        Index :data:`squbed_utils.world.KNOWLEDGE_LEVELS` (``common``, ``rare``,
+        ``held_out``, ``unseen``); columns ``shape``, ``colour``, ``motion``,
+        ``size``, ``all`` (fractions) and ``n`` (clips).
+    """
+    scores = object_accuracy(generator, clips_per_object=clips_per_object, seed=seed, progress=progress, **sampling)
+    checks = [f"{name}_ok" for name in (*world.ATTRIBUTE_NAMES, "all")]
+    grouped = scores.groupby("knowledge")
+    table = grouped[checks].mean().rename(columns=lambda c: c.removesuffix("_ok")).reindex(list(world.KNOWLEDGE_LEVELS))
+    table["n"] = grouped.size()
     return table
+
+
+def measured_ignorance(tasks: pd.DataFrame, scores: pd.DataFrame) -> pd.Series:
+    """Epistemic truth of each task measured on the model, independent of any embedding.
+
+    The checker's error rate of the model on the task's own completions: for
+    each fully specified object the prompt allows, the fraction of its clips in
+    ``scores`` (from :func:`object_accuracy`) with any attribute wrong, averaged
+    over the completions (all equally likely, as in the aleatoric truth). A
+    model that knows every concept the prompt can mean scores 0; one that draws
+    none of them right scores 1.
+
+    Parameters
+    ----------
+    tasks : DataFrame
+        Toy task table (``id``, ``prompt``).
+    scores : DataFrame
+        :func:`object_accuracy` of one model.
+
+    Returns
+    -------
+    Series of float64
+        Indexed by task id, values in [0, 1].
+    """
+    error = 1.0 - scores.groupby(list(world.ATTRIBUTE_NAMES), observed=True)["all_ok"].mean()
+    values = {}
+    for task_id, prompt in zip(tasks["id"], tasks["prompt"]):
+        allowed = [tuple(a) for a in world.completions(prompt)]
+        missing = [a for a in allowed if a not in error.index]
+        if missing:
+            raise ValueError(f"scores lack the completion {missing[0]} of task {task_id!r} ({prompt!r}); "
+                             "score every object with object_accuracy")
+        values[task_id] = float(error.loc[allowed].mean())
+    return pd.Series(values, name="measured_ignorance", dtype=float)

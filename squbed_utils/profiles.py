@@ -4,6 +4,9 @@
     seconds; what the tests run, through the same code path.
 ``default``
     what ``make`` runs on a laptop CPU with nothing downloaded (the toy world).
+``study``
+    the default toy world and models with n = m = 20 refined prompts and
+    videos, for the study's sweeps over n and m (``make study``).
 ``paper``
     the paper's setting with real models on real clips: n = m = 10 per task,
     about 200 tasks of a Panda-70M- or VidGen-1M-style manifest, a diffusers
@@ -145,16 +148,22 @@ class ToySizes:
         holds :class:`~squbed_utils.embedders.toy_clip.ToyClipConfig` fields.
     accuracy_clips_per_object : int
         Clips per object when notebook 02 measures what the video model learned.
+    ignorance_clips_per_object : int
+        Clips per object when notebook 08 measures each rung's ignorance (its error rate).
+    models : str
+        The folder under ``models/`` that holds these sizes' committed toy models.
     """
 
     tasks: int
     generator: dict = dataclasses.field(default_factory=dict)
     toy_clip: dict = dataclasses.field(default_factory=dict)
     accuracy_clips_per_object: int = 4
+    ignorance_clips_per_object: int = 8
+    models: str = "default"
 
 
-#: The toy world's sizes: ``tiny`` trains in seconds (the tests), ``default`` is what ``make`` runs
-#: (both use the toy models committed in ``models/<profile>/``).
+#: The toy world's sizes: ``tiny`` trains in seconds (the tests), ``default`` is what ``make`` runs and
+#: ``make study`` reuses (each uses the toy models committed in ``models/<models>/``).
 TOY_SIZES: dict[str, ToySizes] = {
     "tiny": ToySizes(
         tasks=8,
@@ -163,8 +172,10 @@ TOY_SIZES: dict[str, ToySizes] = {
                        denoiser_batch_size=32, train_clips=256, checkpoint_every=20, num_inference_steps=4),
         toy_clip=dict(model=dict(channels=(12, 24, 48), head_hidden=128), steps=60, batch_size=64, warmup_steps=10),
         accuracy_clips_per_object=1,
+        ignorance_clips_per_object=2,
+        models="tiny",
     ),
-    "default": ToySizes(tasks=121),
+    "default": ToySizes(tasks=140),
 }
 
 #: EfficientNet-Lite0 frame-feature settings (:class:`~squbed_utils.embedders.frame_features.FrameFeatureConfig`
@@ -233,9 +244,9 @@ class Profile:
 
     @property
     def models_dir(self) -> Path | None:
-        """``models/<name>/``: the toy models trained once by ``make train`` and committed, so every machine
+        """``models/<toy.models>/``: the toy models trained once by ``make train`` and committed, so every machine
         uses the same weights (None for real clips)."""
-        return project_root() / "models" / self.name if self.toy_world else None
+        return project_root() / "models" / self.toy.models if self.toy_world else None
 
     @property
     def figures_dir(self) -> Path:
@@ -252,6 +263,9 @@ PROFILES = {
                     frame_features=FRAME_FEATURE_SIZES["tiny"]),
     "default": Profile("default", seed=0, n_latents=10, n_videos=10, monte_carlo_repeats=30,
                        toy=TOY_SIZES["default"], frame_features=FRAME_FEATURE_SIZES["default"]),
+    # the study's sweeps (notebooks 08-10) with n = m = 20 on the default world and models
+    "study": Profile("study", seed=0, n_latents=20, n_videos=20, monte_carlo_repeats=100,
+                     toy=TOY_SIZES["default"], frame_features=FRAME_FEATURE_SIZES["default"]),
     "paper": Profile("paper", seed=0, n_latents=10, n_videos=10, monte_carlo_repeats=100, real=RealSettings(),
                      frame_features=FRAME_FEATURE_SIZES["paper"]),
 }

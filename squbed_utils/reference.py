@@ -43,10 +43,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import artifacts
+from . import artifacts, world
 
-__all__ = ["REFERENCE_FILES", "TOLERANCES", "P_FACTOR", "README_START", "README_END", "compare", "column_report", "results_dir",
-           "readme_results", "update_results", "main"]
+__all__ = ["REFERENCE_FILES", "TOLERANCES", "P_FACTOR", "README_START", "README_END", "STUDY_START", "STUDY_END",
+           "README_BLOCKS", "compare", "column_report", "results_dir", "readme_results", "readme_study", "update_results",
+           "main"]
 
 #: The tables committed as reference, and the columns that identify a row of each.
 REFERENCE_FILES: dict[str, tuple[str, ...]] = {
@@ -57,6 +58,10 @@ REFERENCE_FILES: dict[str, tuple[str, ...]] = {
     artifacts.EPISTEMIC_BY_CHECKPOINT: ("task_id",),
     artifacts.UNCERTAINTY: ("task_id", "embedder"),
     artifacts.CALIBRATION_SUMMARY: (),
+    artifacts.TRUTH_VALIDATION: ("scope", "uncertainty", "truth"),
+    artifacts.TRUTH_SUMMARY: (),
+    artifacts.SENSITIVITY: ("factor", "setting", "check"),
+    artifacts.BASELINES: ("kind", "method", "reference"),
 }
 
 #: Tolerance kind of each value, by column (or JSON key) name; anything else is compared as "relative".
@@ -65,8 +70,9 @@ _KINDS = {
     **dict.fromkeys(("pvalue", "perm_pvalue", "wilcoxon_p", "confidence"), "pvalue"),
     **dict.fromkeys(("aleatoric", "epistemic", "total", "direct_total", "final", "undertrained",
                      "median_difference_nats"), "nats"),
-    **dict.fromkeys(("shape", "colour", "motion", "size", "all", "ece", "mce", "share_higher_when_undertrained"),
-                    "fraction"),
+    **dict.fromkeys(("shape", "colour", "motion", "size", "all", "ece", "mce", "share_higher_when_undertrained",
+                     *world.KNOWLEDGE_LEVELS, "value", "epistemic higher on weaker",
+                     "epistemic_minus_floor higher on weaker", "measured_ignorance higher on weaker"), "fraction"),
 }
 #: Cross-machine tolerance of each kind: (absolute, relative); see the module docstring.
 TOLERANCES: dict[str, tuple[float, float]] = {
@@ -232,9 +238,10 @@ def readme_results(reference_dir: str | os.PathLike) -> str:
                       f"{checkpoints['share_higher_when_undertrained']:.0%} of the {checkpoints['tasks']} fully "
                       f"specified tasks (median {checkpoints['median_difference_nats']:+.0f} nats, one-sided Wilcoxon "
                       f"p = {checkpoints['wilcoxon_p']:.2g})."]
-    per_object = int(generator.groupby("checkpoint")["n"].sum().iloc[0]) // 240
+    objects = len(world.all_attribute_combinations())
+    per_object = int(generator.groupby("checkpoint")["n"].sum().iloc[0]) // objects
     lines += ["", f"The toy video model itself (checker accuracy on generated clips, {per_object} samples of each of "
-                  "the 240 objects, guidance 2):", "",
+                  f"the {objects} objects, guidance 2):", "",
               "| checkpoint | concepts | shape | colour | motion | size | all four |",
               "| --- | --- | --- | --- | --- | --- | --- |"]
     for _, row in generator.iterrows():
@@ -246,6 +253,44 @@ def readme_results(reference_dir: str | os.PathLike) -> str:
 #: The README's generated block lies between these two lines.
 README_START = "<!-- results: written by `make results` from results/default/; do not edit by hand -->"
 README_END = "<!-- end of results -->"
+STUDY_START = "<!-- study: written by `make results` from results/default/; do not edit by hand -->"
+STUDY_END = "<!-- end of study -->"
+
+
+def readme_study(reference_dir: str | os.PathLike) -> str:
+    """The README's "What the decomposition does and does not measure" tables, as Markdown, from ``reference_dir``."""
+    folder = Path(reference_dir)
+    summary = json.loads((folder / artifacts.TRUTH_SUMMARY).read_text())
+    validation = pd.read_csv(folder / artifacts.TRUTH_VALIDATION)
+    baselines = pd.read_csv(folder / artifacts.BASELINES)
+    lines = [f"{summary['tasks']} tasks, n = {summary['n']}, m = {summary['m']}, video embedder "
+             f"`{summary['video_embedder']}`; the targets were set before the run (notebook 08):", "",
+             "| target | measured | 95% CI | met |", "| --- | --- | --- | --- |"]
+    for target in summary["targets"]:
+        interval = ("" if target["ci_low"] is None else f"[{target['ci_low']:.2f}, {target['ci_high']:.2f}]")
+        lines.append(f"| {target['target']} | {target['tau']:.3f} | {interval} | {'yes' if target['met'] else 'no'} |")
+    lines += ["", "Kendall tau of every uncertainty against both truths (95% BCa CI):", "",
+              "| uncertainty | scope | vs aleatoric truth | vs measured ignorance |", "| --- | --- | --- | --- |"]
+    for (scope, component), part in validation.groupby(["scope", "uncertainty"], sort=False):
+        cells = [f"{row['tau']:.2f} [{row['ci_low']:.2f}, {row['ci_high']:.2f}]" for _, row in
+                 part.set_index("truth").loc[["aleatoric truth", "measured ignorance"]].iterrows()]
+        lines.append(f"| {component.replace('_', ' ')} | {scope} | {cells[0]} | {cells[1]} |")
+    truth = baselines[baselines["kind"] == "truth"].pivot(index="method", columns="reference", values="tau")
+    calibration = baselines[(baselines["kind"] == "calibration") & (baselines["reference"] == "cosine")].set_index("method")
+    lines += ["", "S-QUBED beside the baselines (notebook 10; tau, calibration against cosine accuracy):", "",
+              "| method | vs aleatoric truth | vs measured ignorance | vs cosine accuracy |",
+              "| --- | --- | --- | --- |"]
+    for method in calibration.index:
+        lines.append(f"| {method.replace('_', ' ')} | {truth.loc[method, 'aleatoric truth']:.2f} | "
+                     f"{truth.loc[method, 'measured ignorance']:.2f} | {calibration.loc[method, 'tau']:.2f} |")
+    metrics = baselines[baselines["kind"] == "accuracy metric"]
+    agreement = ", ".join(f"{row['method'].replace('_', ' ')} {row['tau']:.2f}" for _, row in metrics.iterrows())
+    lines += ["", f"Accuracy metrics against exact attribute accuracy, per task (tau): {agreement}."]
+    return "\n".join(lines) + "\n"
+
+
+#: The README's generated blocks: their opening and closing lines and the function that writes each.
+README_BLOCKS = ((README_START, README_END, readme_results), (STUDY_START, STUDY_END, readme_study))
 
 
 def update_results(run_dir: str | os.PathLike, reference_dir: str | os.PathLike,
@@ -257,7 +302,7 @@ def update_results(run_dir: str | os.PathLike, reference_dir: str | os.PathLike,
     FileNotFoundError
         If the run lacks a reference file (run every notebook first).
     ValueError
-        If ``readme`` lacks the :data:`README_START` / :data:`README_END` lines.
+        If ``readme`` lacks the opening or closing line of one of :data:`README_BLOCKS`.
     """
     from .store import atomic_write
 
@@ -271,12 +316,12 @@ def update_results(run_dir: str | os.PathLike, reference_dir: str | os.PathLike,
         written.append(atomic_write(reference_dir / name, lambda file: file.write(data)))
     if readme is not None:
         text = Path(readme).read_text()
-        if README_START not in text or README_END not in text:
-            raise ValueError(f"{readme} lacks the lines {README_START!r} and {README_END!r} around its results")
-        head, rest = text.split(README_START, 1)
-        tail = rest.split(README_END, 1)[1]
-        new = f"{head}{README_START}\n{readme_results(reference_dir)}{README_END}{tail}"
-        written.append(atomic_write(readme, lambda file: file.write(new), binary=False))
+        for start, end, write in README_BLOCKS:
+            if start not in text or end not in text:
+                raise ValueError(f"{readme} lacks the lines {start!r} and {end!r} around its generated numbers")
+            head, rest = text.split(start, 1)
+            text = f"{head}{start}\n{write(reference_dir)}{end}{rest.split(end, 1)[1]}"
+        written.append(atomic_write(readme, lambda file: file.write(text), binary=False))
     return written
 
 

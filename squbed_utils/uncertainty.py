@@ -23,6 +23,11 @@ measured in two different spaces, exactly as the paper does.
 :func:`direct_total` is a check the paper did not make: the entropy of one vMF
 fitted to all ``n * m`` videos of a task pooled, i.e. ``h(V | l)`` estimated
 without the latent variable.
+
+Every function takes an ``estimator``, the set-entropy estimator applied to
+every group of embeddings (the refined prompts, each refined prompt's videos,
+the pooled videos): the paper's vMF plug-in by default, or any other name of
+:data:`squbed_utils.entropy.ESTIMATORS`.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from typing import NamedTuple, Sequence
 import numpy as np
 import pandas as pd
 
-from . import vmf
+from . import entropy
 
 __all__ = ["Decomposition", "decompose", "direct_total", "decompose_tasks"]
 
@@ -79,24 +84,42 @@ def _check_pair(latent_embeddings, video_embeddings) -> tuple[np.ndarray, np.nda
     return latents, videos
 
 
-def decompose(latent_embeddings, video_embeddings, *, method: str = "newton",
-              max_kappa: float = 1e7) -> Decomposition:
+def _set_entropy(x, estimator: str, method: str | None, max_kappa: float | None):
+    """:func:`squbed_utils.entropy.set_entropy` with those vMF options that were given."""
+    options = {name: value for name, value in (("method", method), ("max_kappa", max_kappa))
+               if value is not None}
+    return entropy.set_entropy(x, estimator, **options)
+
+
+def decompose(latent_embeddings, video_embeddings, *, method: str | None = None,
+              max_kappa: float | None = None, estimator: str = "vmf") -> Decomposition:
     """S-QUBED aleatoric / epistemic / total uncertainty of one task or a batch.
 
     Parameters
     ----------
     latent_embeddings : array_like, shape (..., n, d_text)
         Embeddings of the ``n`` refined (latent) prompts of each task. Rows need
-        not be normalised; they are projected onto the unit sphere.
+        not be normalised; the vMF estimators project them onto the unit
+        sphere (``"gaussian"`` and ``"knn"`` use them as given).
     video_embeddings : array_like, shape (..., n, m, d_video)
         Embeddings of the ``m`` videos generated from each refined prompt, in the
         same order as ``latent_embeddings``.
-    method : {"newton", "banerjee"}
-        Concentration estimator, see :func:`squbed_utils.vmf.estimate_kappa`.
-    max_kappa : float
-        Cap on the concentration; a group of identical embeddings (a point
-        mass, infinite concentration) is fitted with ``max_kappa`` and a
-        :class:`~squbed_utils.vmf.DegenerateSampleWarning`.
+    method : {"newton", "banerjee"}, optional
+        Concentration estimator of ``estimator="vmf"``, see
+        :func:`squbed_utils.vmf.estimate_kappa`; None (default) is
+        ``"newton"``. Other estimators take no `method`.
+    max_kappa : float, optional
+        Cap on the concentration of the vMF estimators (``"vmf"``,
+        ``"vmf_banerjee"``, ``"vmf_corrected"``); None (default) is ``1e7``. A
+        group of identical embeddings (a point mass, infinite concentration)
+        is fitted with ``max_kappa`` and a
+        :class:`~squbed_utils.vmf.DegenerateSampleWarning`. ``"gaussian"``
+        and ``"knn"`` take no `max_kappa`.
+    estimator : str, optional
+        Set-entropy estimator applied to the refined prompts (``h(Z|l)``) and
+        to each refined prompt's videos (``h(V|z_j)``), a name in
+        :data:`squbed_utils.entropy.ESTIMATORS` (default ``"vmf"``, the
+        paper's), see :func:`squbed_utils.entropy.set_entropy`.
 
     Returns
     -------
@@ -108,7 +131,8 @@ def decompose(latent_embeddings, video_embeddings, *, method: str = "newton",
     ------
     ValueError
         If ``n < 2`` or ``m < 2``, the two arrays disagree on ``n`` or on the
-        batch shape, or an embedding is zero, NaN or infinite.
+        batch shape, an embedding is zero, NaN or infinite, or the estimator
+        is unknown or takes no `method` / `max_kappa`.
 
     Examples
     --------
@@ -143,14 +167,15 @@ def decompose(latent_embeddings, video_embeddings, *, method: str = "newton",
     (3,)
     """
     latents, videos = _check_pair(latent_embeddings, video_embeddings)
-    aleatoric = vmf.sample_entropy(latents, method=method, max_kappa=max_kappa)
-    per_latent = vmf.sample_entropy(videos, method=method, max_kappa=max_kappa)
+    aleatoric = _set_entropy(latents, estimator, method, max_kappa)
+    per_latent = _set_entropy(videos, estimator, method, max_kappa)
     epistemic = per_latent.mean(axis=-1)
     return Decomposition(aleatoric, epistemic, aleatoric + epistemic)
 
 
-def direct_total(video_embeddings, *, method: str = "newton", max_kappa: float = 1e7) -> np.ndarray:
-    """Entropy of one vMF fitted to all ``n * m`` videos of a task, pooled.
+def direct_total(video_embeddings, *, method: str | None = None, max_kappa: float | None = None,
+                 estimator: str = "vmf") -> np.ndarray:
+    """Entropy of one vMF (or `estimator`) fitted to all ``n * m`` videos of a task, pooled.
 
     An estimate of ``h(V | l)`` that ignores the refined prompts: a check on
     the chain-rule total of :func:`decompose`, which the paper does not make.
@@ -158,8 +183,8 @@ def direct_total(video_embeddings, *, method: str = "newton", max_kappa: float =
     Parameters
     ----------
     video_embeddings : array_like, shape (..., n, m, d_video)
-    method, max_kappa
-        As in :func:`decompose`.
+    method, max_kappa, estimator
+        As in :func:`decompose`; `estimator` is applied to the pooled videos.
 
     Returns
     -------
@@ -188,11 +213,12 @@ def direct_total(video_embeddings, *, method: str = "newton", max_kappa: float =
     """
     videos = _as_float_array("video_embeddings", video_embeddings, 3, "(..., n, m, d_video)")
     pooled = videos.reshape(videos.shape[:-3] + (-1, videos.shape[-1]))
-    return vmf.sample_entropy(pooled, method=method, max_kappa=max_kappa)
+    return _set_entropy(pooled, estimator, method, max_kappa)
 
 
 def decompose_tasks(latent_embeddings, video_embeddings, task_ids: Sequence | None = None,
-                    *, method: str = "newton", max_kappa: float = 1e7) -> pd.DataFrame:
+                    *, method: str | None = None, max_kappa: float | None = None,
+                    estimator: str = "vmf") -> pd.DataFrame:
     """Decompose the uncertainty of many tasks into a table.
 
     Parameters
@@ -204,7 +230,7 @@ def decompose_tasks(latent_embeddings, video_embeddings, task_ids: Sequence | No
         generator returned fewer refined prompts for one task).
     task_ids : sequence of length N, optional
         Defaults to ``0..N-1``.
-    method, max_kappa
+    method, max_kappa, estimator
         As in :func:`decompose`.
 
     Returns
@@ -244,7 +270,7 @@ def decompose_tasks(latent_embeddings, video_embeddings, task_ids: Sequence | No
     >>> bool(np.isclose(stacked.loc[0, "total"], table.loc["a", "total"]))
     True
     """
-    options = dict(method=method, max_kappa=max_kappa)
+    options = dict(method=method, max_kappa=max_kappa, estimator=estimator)
     if isinstance(latent_embeddings, np.ndarray) and isinstance(video_embeddings, np.ndarray):
         if latent_embeddings.ndim != 3 or video_embeddings.ndim != 4:
             raise ValueError(

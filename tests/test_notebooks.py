@@ -112,7 +112,7 @@ def test_generation_notebook(tmp_path):
     assert curves["loss"].notna().all()
     accuracy = pd.read_csv(TINY.artifacts_dir / "generator_accuracy.csv", index_col=[0, 1])
     assert sorted(accuracy.index.get_level_values(0).unique()) == ["final", "under-trained"]
-    assert set(accuracy.index.get_level_values(1)) == {"common", "rare", "held_out"}
+    assert set(accuracy.index.get_level_values(1)) == {"common", "rare", "held_out", "unseen"}
     assert accuracy[["shape", "colour", "motion", "size", "all"]].stack().between(0, 1).all()
 
 
@@ -184,12 +184,6 @@ def test_calibration_notebook(tmp_path):
     paired = pd.read_csv(TINY.artifacts_dir / "epistemic_by_checkpoint.csv")
     assert len(paired) == summary["epistemic_by_checkpoint"]["tasks"] > 0
     assert 0 <= summary["epistemic_by_checkpoint"]["share_higher_when_undertrained"] <= 1
-    # the same numbers as the committed tiny reference (results/tiny, written by `make tiny results PROFILE=tiny`)
-    from squbed_utils import reference
-
-    comparison = reference.compare(TINY.artifacts_dir, reference.results_dir("tiny"))
-    drifted = comparison[~comparison["ok"]]
-    assert drifted.empty, f"tiny results drifted from results/tiny:\n{drifted.head(20).to_string()}"
 
 
 def test_figures_notebook(tmp_path):
@@ -234,3 +228,76 @@ def test_another_profile_seed_changes_the_tasks_the_models_and_the_clips(tmp_pat
     rows = [pd.read_csv(profile.artifacts_dir / "latent_prompts.csv").head(1) for profile in (TINY, other)]
     clips = [pipeline.load_videos(row, backends.cache(profile)) for row, profile in zip(rows, (TINY, other))]
     assert not np.array_equal(*clips)
+
+
+def test_truth_validation_notebook(tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    from squbed_utils import world
+
+    _execute("08_truth_validation.ipynb", tmp_path, figures=[
+        "ladder_error_rates", "truth_scatter", "truth_tau_matrix", "epistemic_by_rung"])
+    tasks = pd.read_csv(TINY.artifacts_dir / "tasks.csv")
+    ladder = pd.read_csv(TINY.artifacts_dir / "truth_ladder.csv")
+    models = ["5%", "15%", "40%", "100%", "perfect"]
+    assert list(dict.fromkeys(ladder["model"])) == models
+    assert (ladder.groupby("model").size() == len(tasks)).all()
+    assert ladder["measured_ignorance"].between(0, 1).all()
+    perfect = ladder[ladder["model"] == "perfect"]
+    assert (perfect["measured_ignorance"] == 0).all()  # the renderer draws what it is asked, the checker reads it
+    np.testing.assert_allclose(perfect["epistemic_minus_floor"], 0.0)
+    # the aleatoric entropy depends on the refined prompts only, the same on every rung
+    assert ladder.groupby("task_id")["aleatoric"].nunique().eq(1).all()
+    # the final rung's videos are notebook 03's: the same entropies as notebook 04
+    final = ladder[ladder["model"] == "100%"].set_index("task_id")
+    table = pd.read_csv(TINY.artifacts_dir / "uncertainty.csv")
+    primary = table[table["embedder"] == "toy_clip"].set_index("task_id")
+    np.testing.assert_allclose(final.loc[primary.index, "epistemic"], primary["epistemic"])
+    scores = pd.read_csv(TINY.artifacts_dir / "ladder_accuracy.csv")
+    assert len(scores) == len(models) * len(world.all_attribute_combinations()) * TINY.toy.ignorance_clips_per_object
+    validation = pd.read_csv(TINY.artifacts_dir / "truth_validation.csv")
+    defined = validation[validation["note"].isna()]
+    assert defined["tau"].between(-1, 1).all() and (defined["ci_low"] <= defined["ci_high"]).all()
+    assert validation.loc[validation["tau"].isna(), "note"].str.contains("undefined").all()
+    summary = json.loads((TINY.artifacts_dir / "truth_summary.json").read_text())
+    assert summary["rungs"] == models and len(summary["targets"]) == 5
+    assert all(isinstance(target["met"], bool) for target in summary["targets"])
+
+
+def test_sensitivity_notebook(tmp_path):
+    import pandas as pd
+
+    from squbed_utils import study
+
+    _execute("09_sensitivity.ipynb", tmp_path, figures=[
+        f"sensitivity_{factor}" for factor in ("n", "m", "embedder", "concentration", "entropy")])
+    table = pd.read_csv(TINY.artifacts_dir / "sensitivity.csv")
+    assert set(table["factor"]) == {"n", "m", "embedder", "concentration", "entropy"}
+    assert (table.groupby(["factor", "setting"]).size() == len(study.CHECKS)).all()
+    assert set(table.loc[table["factor"] == "n", "setting"].astype(int)) == {2, TINY.n_latents}
+    assert {"gaussian", "knn"} <= {s.split()[0] for s in table.loc[table["factor"] == "entropy", "setting"]}
+    defined = table[table["note"].isna()]
+    assert defined["tau"].between(-1, 1).all()
+    assert table.loc[table["tau"].isna(), "note"].str.contains("undefined").all()
+
+
+def test_baselines_notebook(tmp_path):
+    import pandas as pd
+
+    _execute("10_baselines.ipynb", tmp_path, figures=["baselines_vs_truth", "baselines_calibration"])
+    table = pd.read_csv(TINY.artifacts_dir / "baselines.csv")
+    assert set(table["kind"]) == {"truth", "calibration", "accuracy metric"}
+    methods = {"total", "direct_total", "aleatoric", "epistemic", "video spread", "prompt spread", "vagueness"}
+    assert set(table.loc[table["kind"] == "calibration", "method"]) == methods
+    assert set(table.loc[table["kind"] == "accuracy metric", "method"]) == {
+        "cosine_toy_clip", "cosine_frame_features", "ssim", "psnr"}
+    defined = table[table["note"].isna()]
+    assert defined["tau"].between(-1, 1).all()
+    # the whole tiny run gives the numbers of the committed tiny reference (results/tiny, written by
+    # `make tiny results PROFILE=tiny`)
+    from squbed_utils import reference
+
+    comparison = reference.compare(TINY.artifacts_dir, reference.results_dir("tiny"))
+    drifted = comparison[~comparison["ok"]]
+    assert drifted.empty, f"tiny results drifted from results/tiny:\n{drifted.head(20).to_string()}"

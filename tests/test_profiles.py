@@ -44,7 +44,7 @@ def test_paper_profile_names_what_is_missing(missing):
 
 
 def test_bad_profile_names_and_keys():
-    with pytest.raises(ValueError, match=r"unknown profile 'huge'; choose one of \['default', 'paper', 'tiny'\]"):
+    with pytest.raises(ValueError, match=r"unknown profile 'huge'; choose one of \['default', 'paper', 'study', 'tiny'\]"):
         get_profile("huge")
     with pytest.raises(ValueError, match=r"unknown profile settings \['n_video'\]; valid: .*'n_videos'"):
         get_profile("tiny", n_video=4)

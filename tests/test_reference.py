@@ -97,20 +97,23 @@ def test_make_check_prints_the_comparison_and_fails_on_drift(run, monkeypatch, c
     assert "generator_accuracy.csv" in out and "beyond tolerance" in out
 
 
-def test_the_readme_quotes_the_committed_results():
+@pytest.mark.parametrize("start, end, write", reference.README_BLOCKS, ids=["results", "study"])
+def test_the_readme_quotes_the_committed_results(start, end, write):
     readme = (project_root() / "README.md").read_text()
-    block = readme.split(reference.README_START + "\n", 1)[1].split(reference.README_END, 1)[0]
-    assert block == reference.readme_results(DEFAULT), "README numbers are stale: run `make results`"
+    block = readme.split(start + "\n", 1)[1].split(end, 1)[0]
+    assert block == write(DEFAULT), "README numbers are stale: run `make results`"
 
 
 def test_update_results_copies_the_tables_and_rewrites_the_readme_block(run, tmp_path):
     readme = tmp_path / "README.md"
-    readme.write_text(f"# title\n{reference.README_START}\nold numbers\n{reference.README_END}\nafter\n")
+    readme.write_text(f"# title\n{reference.README_START}\nold numbers\n{reference.README_END}\n"
+                      f"{reference.STUDY_START}\nold study\n{reference.STUDY_END}\nafter\n")
     _edit(run, "generator_accuracy.csv", 0, "shape", 0.5)
     reference.update_results(run, tmp_path / "results", readme)
     assert (tmp_path / "results" / "generator_accuracy.csv").read_bytes() == (run / "generator_accuracy.csv").read_bytes()
     text = readme.read_text()
-    assert "old numbers" not in text and text.endswith(f"{reference.README_END}\nafter\n")
+    assert "old numbers" not in text and "old study" not in text and text.endswith(f"{reference.STUDY_END}\nafter\n")
+    assert "| target | measured | 95% CI | met |" in text
     assert "| final | common | 50% |" in text
     readme.write_text("no markers")
     with pytest.raises(ValueError, match="lacks the lines"):

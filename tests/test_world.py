@@ -32,7 +32,7 @@ def training_set():
 
 @pytest.fixture(scope="module")
 def default_tasks():
-    return world.make_tasks(121, seed=0)
+    return world.make_tasks(140, seed=0)
 
 
 # --- rendering ---------------------------------------------------------------
@@ -92,9 +92,9 @@ def test_render_rejects_bad_input():
     [
         ("something red moves", 4 * 2 * 4),  # shapes x sizes x moving directions
         ("a small red circle moves to the left", 1),
-        ("a circle", 6 * 5 * 2),
-        ("something", 4 * 6 * 5 * 2),
-        ("a large shape moves sideways", 4 * 6 * 2),
+        ("a circle", 7 * 5 * 2),
+        ("something", 4 * 7 * 5 * 2),
+        ("a large shape moves sideways", 4 * 7 * 2),
         ("something cyan stays still", 4 * 2),
         ("a blue plus sign drifts vertically", 2 * 2),
         ("A tiny, golden BOX rises.", 1),
@@ -168,18 +168,32 @@ def test_bad_prompts_raise_clear_errors(prompt, message):
 
 def test_training_distribution_follows_the_spec():
     table = world.training_distribution()
-    assert len(table) == 240 and table["probability"].sum() == pytest.approx(1.0)
+    assert len(table) == 280 and table["probability"].sum() == pytest.approx(1.0)
     held_out = table["knowledge"] == "held_out"
     assert set(zip(table["shape"][held_out], table["colour"][held_out])) == set(world.DEFAULT_SPEC.held_out)
     assert np.all(table["probability"][held_out] == 0)
     assert table["probability"][table["colour"] == "cyan"].sum() == pytest.approx(world.DEFAULT_SPEC.rare_fraction)
+    unseen = table["colour"] == "white"
+    assert (table["knowledge"][unseen] == "unseen").all() and np.all(table["probability"][unseen] == 0)
+
+
+def test_a_spec_must_keep_every_colour_but_the_unseen_ones_in_training():
+    with pytest.raises(ValueError, match="both rare and unseen"):
+        world.TrainingSpec(rare_colours=("white",))
+    with pytest.raises(ValueError, match="is not one of"):
+        world.TrainingSpec(unseen_colours=("orange",))
+    with pytest.raises(ValueError, match="at least one cell in training"):
+        world.TrainingSpec(unseen_colours=(), held_out=tuple((s, "red") for s in world.SHAPES))
+    assert world.TrainingSpec(unseen_colours=()).cell_knowledge("circle", "white") == "common"
 
 
 def test_training_set_covers_every_value_and_never_shows_held_out_cells(training_set):
     for name, values in world.ATTRIBUTE_VALUES.items():
-        assert set(training_set[name].astype(str)) == set(values), name
+        expected = set(values) - set(world.DEFAULT_SPEC.unseen_colours) if name == "colour" else set(values)
+        assert set(training_set[name].astype(str)) == expected, name
     cells = set(zip(training_set["shape"].astype(str), training_set["colour"].astype(str)))
     assert not cells & set(world.DEFAULT_SPEC.held_out)
+    assert "white" not in set(training_set["colour"].astype(str))
     assert np.all((training_set["seed"] >= 0) & (training_set["seed"] < TRAINING_SEED_STOP))
 
 
@@ -213,8 +227,10 @@ def test_epistemic_truth_of_prompts():
     assert world.knowledge_label("something cyan") == "rare"
     assert world.training_exposure(RED_CIRCLE) == pytest.approx(common)
     assert world.knowledge_label("a triangle") == "common"
-    # a triangle: 4 common colours, cyan (rare) and purple (held out), averaged
-    assert world.training_exposure("a triangle") == pytest.approx((4 * common + 0.005) / 6)
+    assert world.training_exposure("something white") == 0.0
+    assert world.knowledge_label("a white cross moves up") == "unseen"
+    # a triangle: 4 common colours, cyan (rare), purple (held out) and white (unseen), averaged
+    assert world.training_exposure("a triangle") == pytest.approx((4 * common + 0.005) / 7)
 
 
 # --- tasks -------------------------------------------------------------------
@@ -229,11 +245,12 @@ def test_task_table_has_the_documented_columns(default_tasks):
 
 def test_default_task_set_is_stratified(default_tasks):
     counts = default_tasks.groupby(["knowledge", "vagueness"]).size()
-    assert len(default_tasks) == 121
+    assert len(default_tasks) == 140
     assert counts.to_dict() == {
-        **{("common", v): 11 for v in range(4)},
-        **{("rare", v): 11 for v in range(4)},
-        **{("held_out", v): 11 for v in range(3)},
+        **{("common", v): 10 for v in range(4)},
+        **{("rare", v): 10 for v in range(4)},
+        **{("held_out", v): 10 for v in range(3)},
+        **{("unseen", v): 10 for v in range(3)},
     }
     assert (default_tasks["category"] == default_tasks["knowledge"] + "-v" + default_tasks["vagueness"].astype(str)).all()
 
@@ -319,7 +336,11 @@ def test_checker_degrades_gracefully_on_blank_and_noisy_clips():
     for clips in (blank, noise, broken):
         found = world.check_attributes(clips)
         assert len(found) == len(clips)
-        assert (found == world.UNKNOWN).all().all()
+        assert (found[["shape", "motion", "size"]] == world.UNKNOWN).all().all()
+    assert (world.check_attributes(blank)["colour"] == world.UNKNOWN).all()
+    # uniform noise averages to grey, whose chromaticity is white's: only its colour can be read, so no
+    # noise clip ever passes as an object
+    assert set(world.check_attributes(noise)["colour"]) <= {world.UNKNOWN, "white"}
     with pytest.raises(ValueError, match="shape"):
         world.check_attributes(np.zeros((8, 32, 32)))
 

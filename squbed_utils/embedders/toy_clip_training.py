@@ -56,7 +56,7 @@ __all__ = ["train_toy_clip_embedder", "shipped_toy_clip", "contrastive_loss", "U
            "CHECKPOINT_FILES"]
 
 #: Every (shape, colour) cell equally likely: the embedder's training distribution.
-UNIFORM_SPEC = world.TrainingSpec(rare_colours=(), held_out=())
+UNIFORM_SPEC = world.TrainingSpec(rare_colours=(), held_out=(), unseen_colours=())
 #: Loss curve written beside the checkpoint.
 LOSS_CURVE_NAME = "loss_curve.csv"
 #: The files of a saved toy CLIP.

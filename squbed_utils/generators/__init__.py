@@ -5,6 +5,8 @@ Modules
 base                :class:`VideoGenerator` (``__call__(prompts, seeds) -> uint8 (N, T, H, W, 3)``,
                     ``save_pretrained``, ``from_pretrained``) and :class:`GeneratorConfig`.
 toy                 :class:`ToyVideoGenerator`, the toy world's latent video diffusion model.
+perfect             :class:`PerfectVideoGenerator`, the toy world's renderer as a model with no ignorance
+                    (the perfect-model control: its epistemic entropy is the nuisance floor).
 toy_training        :func:`train_toy_generator`, and the committed checkpoint of the default
                     profile (``make train`` exports it).
 families            the diffusers text-to-video families (Cosmos-Predict2, Wan 2.x, CogVideoX,
@@ -16,6 +18,7 @@ diffusers_pipeline  :class:`DiffusersVideoGenerator`: any of those pipelines, lo
 """
 
 from .base import GeneratorConfig, VideoGenerator
+from .perfect import PerfectGeneratorConfig, PerfectVideoGenerator
 from .toy import ToyGeneratorConfig, ToyVideoGenerator
 from .toy_training import train_toy_generator
 
@@ -24,6 +27,7 @@ _DIFFUSERS_NAMES = {"PIPELINE_FAMILIES": "families", "PipelineFamily": "families
                     "DiffusersVideoGenerator": "diffusers_pipeline", "family_config": "diffusers_pipeline"}
 
 __all__ = ["GeneratorConfig", "VideoGenerator", "ToyGeneratorConfig", "ToyVideoGenerator", "train_toy_generator",
+           "PerfectGeneratorConfig", "PerfectVideoGenerator",
            *_DIFFUSERS_NAMES]
 
 

@@ -103,6 +103,7 @@ class ToyGeneratorConfig(GeneratorConfig):
     guidance_scale: float = 2.0
     # bookkeeping
     undertrained_fraction: float = 0.15
+    ladder_fractions: tuple[float, ...] = (0.05, 0.4)
     checkpoint_every: int = 250
     text_model: str | None = None
 
@@ -117,6 +118,10 @@ class ToyGeneratorConfig(GeneratorConfig):
             raise ValueError(f"min_snr_gamma must be >= 0 (0 turns the weighting off), got {self.min_snr_gamma}")
         if not 0.0 < self.undertrained_fraction < 1.0:
             raise ValueError(f"undertrained_fraction must lie in (0, 1), got {self.undertrained_fraction}")
+        fractions = (*self.ladder_fractions, self.undertrained_fraction)
+        if not all(0.0 < f < 1.0 for f in fractions) or len(set(fractions)) < len(fractions):
+            raise ValueError(f"ladder_fractions must be distinct fractions in (0, 1) other than undertrained_fraction "
+                             f"({self.undertrained_fraction}), got {self.ladder_fractions}")
 
     @property
     def latent_shape(self) -> tuple[int, int, int, int]:

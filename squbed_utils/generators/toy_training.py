@@ -47,15 +47,16 @@ from ..store import atomic_write
 from .toy import (THREADS, ToyGeneratorConfig, ToyVideoGenerator, clips_to_tensor, make_scheduler, object_mask,
                   saved_config)
 
-__all__ = ["train_toy_generator", "shipped_checkpoint", "export_checkpoint", "CHECKPOINTS",
-           "CURVES_NAME"]
+__all__ = ["train_toy_generator", "shipped_checkpoint", "export_checkpoint", "ladder_steps", "load_rung",
+           "CHECKPOINTS", "CURVES_NAME", "LADDER_DIR"]
 
 #: The checkpoints a finished run holds.
 CHECKPOINTS = ("final", "undertrained")
 #: Training curves written beside them: ``phase, step, loss``.
 CURVES_NAME = "training_curves.csv"
-#: Every file of an exported run (what :func:`export_checkpoint` writes), relative to its folder.
-_RUN_FILES = (*(f"{c}/{f}" for c in CHECKPOINTS for f in (WEIGHTS_NAME, CONFIG_NAME)), CURVES_NAME)
+#: The knowledge ladder's other rungs: the denoiser alone (the autoencoder and codec are trained before it and
+#: shared by every rung), ``denoiser-<step>.safetensors``.
+LADDER_DIR = "ladder"
 _STATE_NAME = "training_state.pt"
 _PHASES = {"autoencoder": 1, "denoiser": 2, "codec": 3}
 
@@ -216,10 +217,92 @@ def _denoiser_loss(run: _Run, codes: torch.Tensor, text: torch.Tensor, scheduler
     return (per_example * weight).sum() / weight.sum()
 
 
-def _save_undertrained(run: _Run, at: int, step: int) -> None:
-    if step == at:
+def ladder_steps(config: ToyGeneratorConfig) -> dict[float, int]:
+    """The knowledge ladder: denoiser step of every rung, by fraction of ``config.denoiser_steps``.
+
+    The rungs are ``config.ladder_fractions``, ``config.undertrained_fraction``
+    (the ``undertrained`` checkpoint) and 1.0 (``final``), weakest first. All
+    share the autoencoder and codec, so they differ only in how long the
+    denoiser, the part that maps text to clips, has trained.
+
+    Raises
+    ------
+    ValueError
+        If two rungs fall on the same step (too few denoiser steps for the fractions).
+    """
+    fractions = sorted((*config.ladder_fractions, config.undertrained_fraction))
+    steps = {f: max(1, int(round(f * config.denoiser_steps))) for f in fractions} | {1.0: config.denoiser_steps}
+    if len(set(steps.values())) < len(steps):
+        raise ValueError(f"{config.denoiser_steps} denoiser steps put two rungs of the ladder {fractions + [1.0]} on "
+                         "the same step; train longer or use fewer rungs")
+    return steps
+
+
+def _rung_file(step: int) -> str:
+    return f"{LADDER_DIR}/denoiser-{step:06d}.safetensors"
+
+
+def _checkpoint_files() -> tuple[str, ...]:
+    """The files of every run, whatever its config: both checkpoints and the curves."""
+    return (*(f"{c}/{f}" for c in CHECKPOINTS for f in (WEIGHTS_NAME, CONFIG_NAME)), CURVES_NAME)
+
+
+def _run_files(config: ToyGeneratorConfig) -> tuple[str, ...]:
+    """Every file of an exported run (what :func:`export_checkpoint` writes), relative to its folder."""
+    ladder = ladder_steps(config)
+    return (*_checkpoint_files(), *(_rung_file(ladder[f]) for f in config.ladder_fractions))
+
+
+def _save_denoiser(generator: ToyVideoGenerator, file: Path, dtype: torch.dtype = torch.float32) -> None:
+    from safetensors.torch import save
+
+    tensors = {f"denoiser.{k}": v.detach().to(dtype).contiguous() for k, v in generator.denoiser.state_dict().items()}
+    data = save(tensors, metadata={"architecture": generator.architecture})
+    file.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(file, lambda handle: handle.write(data))
+
+
+def _save_rungs(run: _Run, undertrained_at: int, step: int) -> None:
+    if step == undertrained_at:
         run.generator.eval().save_pretrained(run.out / "undertrained")
         run.generator.denoiser.train()
+    ladder = ladder_steps(run.config)
+    if step in {ladder[f] for f in run.config.ladder_fractions}:
+        _save_denoiser(run.generator, run.out / _rung_file(step))
+
+
+def load_rung(folder: str | os.PathLike, fraction: float, *, embedder=None) -> ToyVideoGenerator:
+    """The model of one rung of the knowledge ladder of a finished (or exported) run in ``folder``.
+
+    Parameters
+    ----------
+    folder : folder
+        What :func:`train_toy_generator` or :func:`export_checkpoint` wrote.
+    fraction : float
+        A key of :func:`ladder_steps` of the run's config: 1.0 is ``final``, the
+        undertrained fraction ``undertrained``; the others load ``final`` with the
+        rung's denoiser.
+    embedder : SentenceEmbedder, optional
+        Shared text encoder.
+
+    Raises
+    ------
+    ValueError
+        If ``fraction`` is not a rung of the run.
+    """
+    from safetensors.torch import load_file
+
+    folder = Path(folder)
+    generator = ToyVideoGenerator.from_pretrained(folder / "final", embedder=embedder)
+    ladder = ladder_steps(generator.config)
+    if fraction not in ladder:
+        raise ValueError(f"{fraction} is not a rung of the knowledge ladder of {folder}; its rungs are {list(ladder)}")
+    if fraction == generator.config.undertrained_fraction:
+        return ToyVideoGenerator.from_pretrained(folder / "undertrained", embedder=embedder)
+    if fraction != 1.0:
+        state = generator.state_dict() | load_file(folder / _rung_file(ladder[fraction]))
+        generator.load_state_dict(state, source=str(folder / _rung_file(ladder[fraction])))
+    return generator
 
 
 def train_toy_generator(
@@ -239,6 +322,7 @@ def train_toy_generator(
 
     ``final/``            the trained model (``config.json`` + ``model.safetensors``)
     ``undertrained/``     the same model after ``undertrained_fraction`` of the denoiser steps
+    ``ladder/``           the denoiser after each of ``ladder_fractions`` of its steps (:func:`load_rung`)
     ``training_curves.csv``  ``phase, step, loss`` for every phase
     ``training_state.pt`` the resumable state (every ``checkpoint_every`` steps; removed at the end)
 
@@ -275,7 +359,7 @@ def train_toy_generator(
     out.mkdir(parents=True, exist_ok=True)
     state_file, final = out / _STATE_NAME, out / "final"
     if resume and shipped is not None and shipped_checkpoint(config, shipped) is not None:
-        mirror_files(shipped, out, _RUN_FILES)
+        mirror_files(shipped, out, _run_files(config))
         state_file.unlink(missing_ok=True)
         return ToyVideoGenerator.from_pretrained(final, embedder=embedder)
     if resume and (final / WEIGHTS_NAME).is_file() and not state_file.is_file():
@@ -294,11 +378,11 @@ def train_toy_generator(
             codes = generator.codec.encoder(latents)
         generator.code_mean, generator.code_std = codes.mean(dim=0), codes.std(dim=0)
         codes = (codes - generator.code_mean) / generator.code_std
-        undertrained_at = max(1, int(round(config.undertrained_fraction * config.denoiser_steps)))
+        undertrained_at = ladder_steps(config)[config.undertrained_fraction]
         scheduler = make_scheduler(config, "ddpm")
         snr = scheduler.alphas_cumprod / (1 - scheduler.alphas_cumprod)
         loss = functools.partial(_denoiser_loss, run, codes, text, scheduler, snr)
-        if not _run_phase(run, "denoiser", loss, functools.partial(_save_undertrained, run, undertrained_at)):
+        if not _run_phase(run, "denoiser", loss, functools.partial(_save_rungs, run, undertrained_at)):
             return generator.eval()
         generator.eval().save_pretrained(final)
         run.write_curves()
@@ -310,10 +394,10 @@ def shipped_checkpoint(config: ToyGeneratorConfig, folder: str | os.PathLike) ->
     """The exported run in ``folder`` if it was trained with exactly ``config``, else None.
 
     ``folder`` holds what :func:`export_checkpoint` writes: ``final/``,
-    ``undertrained/`` and ``training_curves.csv``.
+    ``undertrained/``, ``ladder/`` and ``training_curves.csv``.
     """
     folder = Path(folder)
-    if not all((folder / name).is_file() for name in _RUN_FILES):
+    if not all((folder / name).is_file() for name in _run_files(config)):
         return None
     saved = json.loads((folder / "final" / CONFIG_NAME).read_text())
     return folder if saved == json.loads(saved_config(config)) else None
@@ -323,9 +407,9 @@ def export_checkpoint(run_dir: str | os.PathLike, target: str | os.PathLike, *,
                       dtype: torch.dtype = torch.float16) -> Path:
     """Copy a finished training run to ``target`` with its weights stored as ``dtype``.
 
-    What ``make train`` commits: ``final/`` and ``undertrained/`` (float16
-    halves the repository's share; the model still computes in float32) and
-    ``training_curves.csv``.
+    What ``make train`` commits: ``final/``, ``undertrained/`` and the ladder's
+    denoisers (float16 halves the repository's share; the model still computes
+    in float32) and ``training_curves.csv``.
 
     Raises
     ------
@@ -333,7 +417,10 @@ def export_checkpoint(run_dir: str | os.PathLike, target: str | os.PathLike, *,
         If ``run_dir`` holds no finished run (both checkpoints and the curves).
     """
     run_dir, target = Path(run_dir), Path(target)
-    missing = [name for name in _RUN_FILES if not (run_dir / name).is_file()]
+    missing = [name for name in _checkpoint_files() if not (run_dir / name).is_file()]
+    config = None if missing else ToyVideoGenerator.from_pretrained(run_dir / "final").config
+    if config is not None:  # the ladder's files are named by the run's config
+        missing = [name for name in _run_files(config) if not (run_dir / name).is_file()]
     if missing:
         raise FileNotFoundError(f"{run_dir} holds no finished training run (missing {', '.join(missing)}); "
                                 "run train_toy_generator on it first")
@@ -343,6 +430,9 @@ def export_checkpoint(run_dir: str | os.PathLike, target: str | os.PathLike, *,
     target.mkdir(parents=True, exist_ok=True)
     for name in CHECKPOINTS:
         ToyVideoGenerator.from_pretrained(run_dir / name).save_pretrained(target / name, dtype=dtype)
+    ladder = ladder_steps(config)
+    for fraction in config.ladder_fractions:
+        _save_denoiser(load_rung(run_dir, fraction), target / _rung_file(ladder[fraction]), dtype)
     text = (run_dir / CURVES_NAME).read_text()
     atomic_write(target / CURVES_NAME, lambda file: file.write(text), binary=False)
     return target

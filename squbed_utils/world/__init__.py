@@ -2,8 +2,8 @@
 
 A clip shows one object on a dark background, described by four attributes
 (:data:`ATTRIBUTE_VALUES`): shape (circle, square, triangle, cross), colour
-(red, green, blue, yellow, purple, cyan), motion (left, right, up, down, still)
-and size (small, large), 240 objects in all.
+(red, green, blue, yellow, purple, cyan, white), motion (left, right, up, down, still)
+and size (small, large), 280 objects in all.
 
 Modules
 -------

@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 SHAPES: tuple[str, ...] = ("circle", "square", "triangle", "cross")
-COLOURS: tuple[str, ...] = ("red", "green", "blue", "yellow", "purple", "cyan")
+COLOURS: tuple[str, ...] = ("red", "green", "blue", "yellow", "purple", "cyan", "white")
 MOTIONS: tuple[str, ...] = ("left", "right", "up", "down", "still")
 SIZES: tuple[str, ...] = ("small", "large")
 
@@ -106,7 +106,7 @@ def all_attribute_combinations() -> list[Attributes]:
     Returns
     -------
     list of Attributes
-        ``4 * 6 * 5 * 2 = 240`` combinations.
+        ``4 * 7 * 5 * 2 = 280`` combinations.
     """
     return [Attributes(*values) for values in itertools.product(*ATTRIBUTE_VALUES.values())]
 

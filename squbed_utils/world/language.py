@@ -75,6 +75,7 @@ COLOUR_WORDS: dict[str, tuple[str, ...]] = {
     "yellow": ("yellow", "golden"),
     "purple": ("purple", "violet"),
     "cyan": ("cyan", "turquoise"),
+    "white": ("white",),
 }
 SIZE_WORDS: dict[str, tuple[str, ...]] = {
     "small": ("small", "little", "tiny"),
@@ -424,7 +425,7 @@ def completions(prompt: str | Constraint) -> list[Attributes]:
 def aleatoric_truth(prompt: str | Constraint) -> float:
     """The aleatoric truth of a prompt: the natural log of its number of completions.
 
-    0 for a fully specified prompt; ``log(240)`` for "something".
+    0 for a fully specified prompt; ``log(280)`` for "something".
     """
     return math.log(_as_constraint(prompt).n_completions)
 

@@ -69,6 +69,7 @@ COLOUR_RGB: dict[str, tuple[int, int, int]] = {
     "yellow": (235, 215, 50),
     "purple": (170, 70, 225),
     "cyan": (50, 215, 225),
+    "white": (225, 225, 225),
 }
 
 #: Object radius (half its bounding box) as a fraction of the frame side.

@@ -29,12 +29,13 @@ ground-truth object, one completion of the prompt), ``n_completions`` (int64),
 
 Stratification
 --------------
-Tasks cycle through 11 cells of (knowledge, vagueness): vagueness 0..3 for
-``common`` and ``rare`` and 0..2 for ``held_out`` (a held-out task must name
-both its shape and its colour, which leaves only size and motion to open).
-The ``default`` set has 11 tasks per cell (121 tasks); ``tiny`` takes the first
-8, whose cells still span vagueness 0..3 and all three knowledge labels. Task
-``i`` depends only on (seed, i), so ``tiny`` is a prefix of ``default``.
+Tasks cycle through 14 cells of (knowledge, vagueness): vagueness 0..3 for
+``common`` and ``rare``, 0..2 for ``held_out`` (a held-out task must name
+both its shape and its colour, which leaves only size and motion to open) and
+0..2 for ``unseen`` (it must name its colour). The ``default`` set has 10 tasks
+per cell (140 tasks); ``tiny`` takes the first 8, whose cells still span
+vagueness 0..3 and all four knowledge labels. Task ``i`` depends only on
+(seed, i), so ``tiny`` is a prefix of ``default``.
 """
 
 from __future__ import annotations
@@ -74,18 +75,21 @@ TRUTH_COLUMNS: tuple[str, ...] = (
 )
 #: Number of tasks of each named task set.
 
-# (knowledge, vagueness) cells in the order tasks cycle through them; any 8
-# consecutive tasks from the start cover vagueness 0..3 and every knowledge label.
+# (knowledge, vagueness) cells in the order tasks cycle through them; the first 8 tasks (tiny) cover
+# vagueness 0..3 and every knowledge label.
 _CELLS: tuple[tuple[str, int], ...] = (
     ("common", 0),
     ("held_out", 1),
-    ("rare", 2),
-    ("common", 3),
-    ("held_out", 0),
+    ("unseen", 2),
     ("rare", 3),
     ("common", 1),
-    ("held_out", 2),
+    ("unseen", 0),
+    ("rare", 2),
+    ("held_out", 0),
+    ("common", 3),
     ("rare", 0),
+    ("unseen", 1),
+    ("held_out", 2),
     ("common", 2),
     ("rare", 1),
 )
@@ -94,6 +98,7 @@ _OPENABLE: dict[str, tuple[str, ...]] = {
     "common": ATTRIBUTE_NAMES,
     "rare": ("shape", "motion", "size"),  # the rare colour must be named
     "held_out": ("motion", "size"),  # the held-out (shape, colour) must be named
+    "unseen": ("shape", "motion", "size"),  # the unseen colour must be named
 }
 
 
@@ -115,14 +120,14 @@ def _draw_task(rng: np.random.Generator, knowledge: str, vagueness: int, spec: T
     }
 
 
-def make_tasks(n: int = 121, seed: int = 0, *, spec: TrainingSpec = DEFAULT_SPEC) -> pd.DataFrame:
+def make_tasks(n: int = 140, seed: int = 0, *, spec: TrainingSpec = DEFAULT_SPEC) -> pd.DataFrame:
     """The stratified toy task table (see the module docstring for its columns).
 
     Parameters
     ----------
-    n : int, default 121
+    n : int, default 140
         Number of tasks (a profile's count is in :data:`squbed_utils.profiles.TOY_SIZES`:
-        8 on ``tiny``, 121 on ``default``).
+        8 on ``tiny``, 140 on ``default``).
     seed : int, default 0
         The profile's root seed; task ``i`` depends only on (seed, i), drawn from the task
         stream (:data:`squbed_utils.seeds.TASK_STREAM`).

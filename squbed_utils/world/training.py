@@ -8,14 +8,17 @@ Knowledge is decided per (shape, colour) *cell*; motion (5 values) and size
 ===========  ==========================================  =====================
 knowledge    cells                                        training frequency
 ===========  ==========================================  =====================
+unseen       every white cell (white circle ... cross)    0 (never rendered)
 held_out     purple triangle, green cross, yellow square  0 (never rendered)
 rare         cyan circle / square / triangle / cross      2% together, 0.5% each
 common       the other 17 cells                           98% together, ~5.76% each
 ===========  ==========================================  =====================
 
-So every shape, colour, motion and size is seen in training, cyan only rarely,
-and three combinations of familiar concepts are never seen (a compositional
-gap, as with the purple triangles of the prototype). Each held-out cell uses a
+So every shape, motion and size is seen in training, and every colour but
+white; cyan only rarely. Three combinations of familiar concepts are never seen
+(a compositional gap, as with the purple triangles of the prototype), and white
+is a concept the video model has never seen at all, although its text encoder
+knows the word (the largest rung of ignorance). Each held-out cell uses a
 different shape and colour, and red and blue have no gap, so tasks can be
 stratified by knowledge at every level of vagueness that fixes shape and colour.
 
@@ -54,7 +57,7 @@ __all__ = [
 ]
 
 #: Knowledge labels, from best to least known.
-KNOWLEDGE_LEVELS: tuple[str, ...] = ("common", "rare", "held_out")
+KNOWLEDGE_LEVELS: tuple[str, ...] = ("common", "rare", "held_out", "unseen")
 
 
 _MAX_VAGUE_ATTRIBUTES = 3  # a vague training caption leaves 1..3 attributes open
@@ -62,7 +65,7 @@ _MAX_VAGUE_ATTRIBUTES = 3  # a vague training caption leaves 1..3 attributes ope
 
 @dataclass(frozen=True)
 class TrainingSpec:
-    """Which (shape, colour) cells are common, rare and held out of training.
+    """Which (shape, colour) cells are common, rare, held out and unseen in training.
 
     Attributes
     ----------
@@ -71,28 +74,36 @@ class TrainingSpec:
     rare_fraction : float
         Fraction of training clips showing a rare colour, in (0, 1).
     held_out : tuple of (shape, colour) pairs
-        Cells never seen in training.
+        Cells never seen in training, of colours and shapes seen in other cells.
+    unseen_colours : tuple of str
+        Colours never seen in training in any cell: concepts new to the model.
     """
 
     rare_colours: tuple[str, ...] = ("cyan",)
     rare_fraction: float = 0.02
     held_out: tuple[tuple[str, str], ...] = (("triangle", "purple"), ("cross", "green"), ("square", "yellow"))
+    unseen_colours: tuple[str, ...] = ("white",)
 
     def __post_init__(self) -> None:
-        for colour in self.rare_colours:
+        for colour in (*self.rare_colours, *self.unseen_colours):
             if colour not in COLOURS:
-                raise ValueError(f"rare colour {colour!r} is not one of {COLOURS}")
+                raise ValueError(f"colour {colour!r} is not one of {COLOURS}")
+        if set(self.rare_colours) & set(self.unseen_colours):
+            raise ValueError(f"a colour cannot be both rare and unseen: {set(self.rare_colours) & set(self.unseen_colours)}")
         for shape, colour in self.held_out:
             if shape not in SHAPES or colour not in COLOURS:
                 raise ValueError(f"held-out cell {(shape, colour)!r} is not a (shape, colour) of {SHAPES} x {COLOURS}")
         if not 0.0 < self.rare_fraction < 1.0:
             raise ValueError(f"rare_fraction must lie in (0, 1), got {self.rare_fraction}")
         seen = self.cell_probabilities() > 0
-        if not (seen.any(axis=1).all() and seen.any(axis=0).all()):
-            raise ValueError("every shape and every colour must keep at least one cell in training")
+        seen_colours = [c not in self.unseen_colours for c in COLOURS]
+        if not (seen.any(axis=1).all() and seen.any(axis=0)[seen_colours].all()):
+            raise ValueError("every shape and every colour that is not unseen must keep at least one cell in training")
 
     def cell_knowledge(self, shape: str, colour: str) -> str:
-        """Knowledge label of a (shape, colour) cell: ``held_out``, ``rare`` or ``common``."""
+        """Knowledge label of a (shape, colour) cell: ``unseen``, ``held_out``, ``rare`` or ``common``."""
+        if colour in self.unseen_colours:
+            return "unseen"
         if (shape, colour) in self.held_out:
             return "held_out"
         return "rare" if colour in self.rare_colours else "common"
@@ -105,7 +116,7 @@ class TrainingSpec:
         ndarray of float64, shape (n_shapes, n_colours)
             Rows follow :data:`SHAPES`, columns :data:`COLOURS`; sums to 1.
             Common cells share ``1 - rare_fraction`` equally, rare cells share
-            ``rare_fraction`` equally, held-out cells are 0.
+            ``rare_fraction`` equally, held-out and unseen cells are 0.
         """
         labels = np.array([[self.cell_knowledge(s, c) for c in COLOURS] for s in SHAPES])
         probabilities = np.zeros(labels.shape)
@@ -125,7 +136,7 @@ def training_distribution(spec: TrainingSpec = DEFAULT_SPEC) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        240 rows in code order, columns ``shape``, ``colour``, ``motion``,
+        280 rows in code order, columns ``shape``, ``colour``, ``motion``,
         ``size`` (str), ``probability`` (float64, sums to 1) and ``knowledge``
         (str, the row's cell label).
     """
@@ -225,8 +236,8 @@ def training_exposure(
     -------
     float
         The training frequency of the (shape, colour) cell of a completion,
-        averaged over the completions: 0 for a held-out combination, 0.005 for a
-        rare one, about 0.058 for a common one under :data:`DEFAULT_SPEC`.
+        averaged over the completions: 0 for a held-out combination or an unseen
+        colour, 0.005 for a rare one, about 0.058 for a common one under :data:`DEFAULT_SPEC`.
     """
     probabilities = spec.cell_probabilities()
     cells = _allowed_cells(target)
@@ -234,12 +245,12 @@ def training_exposure(
 
 
 def knowledge_label(target: str | Constraint | Attributes | Mapping[str, str], spec: TrainingSpec = DEFAULT_SPEC) -> str:
-    """Categorical epistemic truth: ``common``, ``rare`` or ``held_out``.
+    """Categorical epistemic truth: ``common``, ``rare``, ``held_out`` or ``unseen``.
 
     The label most of ``target``'s completions have (a tie goes to the less
     known label). A fully specified prompt gets its cell's label; "a purple
-    triangle" is ``held_out``; "something cyan" is ``rare``; "a triangle" is
-    ``common`` (4 of its 6 colours are common).
+    triangle" is ``held_out``; "something cyan" is ``rare``; "something white"
+    is ``unseen``; "a triangle" is ``common`` (4 of its 7 colours are common).
     """
     labels = [spec.cell_knowledge(s, c) for s, c in _allowed_cells(target)]
     counts = [labels.count(level) for level in KNOWLEDGE_LEVELS]
