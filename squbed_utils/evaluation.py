@@ -41,6 +41,7 @@ import pandas as pd
 
 from . import world
 from .seeds import EVALUATION_SEED_START
+from .store import fingerprint
 
 __all__ = ["object_accuracy", "accuracy_by_knowledge", "measured_ignorance", "evaluation_clips", "evaluate_video_embedder"]
 
@@ -109,7 +110,7 @@ def evaluate_video_embedder(
 
 
 def object_accuracy(generator, *, clips_per_object: int = 4, seed: int = 0, progress: bool = False,
-                    **sampling: Any) -> pd.DataFrame:
+                    store=None, **sampling: Any) -> pd.DataFrame:
     """The checker's verdict on ``clips_per_object`` generated clips of every fully specified object.
 
     Every object (280) is prompted with its canonical caption
@@ -124,6 +125,11 @@ def object_accuracy(generator, *, clips_per_object: int = 4, seed: int = 0, prog
     clips_per_object : int
     seed : int
     progress : bool
+    store : ArrayStore, optional
+        Cache the checker's verdicts there, under a key of the generator's
+        :attr:`~squbed_utils.generators.VideoGenerator.cache_key`, the clip
+        count, the seed and ``sampling``: a rerun reads them back instead of
+        generating again, and another model or setting never reuses them.
     **sampling
         Passed to the generator.
 
@@ -139,8 +145,16 @@ def object_accuracy(generator, *, clips_per_object: int = 4, seed: int = 0, prog
     objects = objects.loc[objects.index.repeat(clips_per_object)].reset_index(drop=True)
     prompts = [world.caption(row) for row in objects[list(world.ATTRIBUTE_NAMES)].to_dict("records")]
     seeds = seed + np.arange(len(prompts))
-    clips = generator(prompts, seeds, progress=progress, **sampling)
-    scores = world.attribute_accuracy(clips, prompts).add_suffix("_ok")
+    columns = [f"{name}_ok" for name in (*world.ATTRIBUTE_NAMES, "all")]
+    key = fingerprint({"object_accuracy": 1, "generator": generator.cache_key, "prompts": prompts,
+                       "seeds": seeds, "sampling": sampling})
+    if store is not None and key in store:
+        scores = pd.DataFrame(store.load(key), columns=columns)
+    else:
+        clips = generator(prompts, seeds, progress=progress, **sampling)
+        scores = world.attribute_accuracy(clips, prompts).add_suffix("_ok")[columns]
+        if store is not None:
+            store.save(key, scores.to_numpy())
     return pd.concat([objects[[*world.ATTRIBUTE_NAMES, "knowledge"]], scores], axis=1)
 
 

@@ -133,3 +133,19 @@ def test_truth_checks_score_every_check_against_its_reference():
     assert rows["aleatoric vs aleatoric truth"]["tau"] == pytest.approx(1.0)
     assert rows["epistemic vs measured ignorance"]["tau"] == pytest.approx(-1.0)
     assert rows["total vs cosine accuracy"]["tau"] == pytest.approx(-1.0)
+
+
+def test_object_accuracy_is_cached_per_model_and_setting(tmp_path, monkeypatch):
+    from squbed_utils.store import ArrayStore
+
+    store = ArrayStore(tmp_path)
+    perfect = backends.perfect_video_model(TINY)
+    first = evaluation.object_accuracy(perfect, clips_per_object=1, seed=3, store=store)
+
+    def no_generation(*args, **kwargs):
+        raise AssertionError("generated again although the verdicts were cached")
+
+    monkeypatch.setattr(perfect, "generate_batch", no_generation)
+    pd.testing.assert_frame_equal(evaluation.object_accuracy(perfect, clips_per_object=1, seed=3, store=store), first)
+    with pytest.raises(AssertionError, match="generated again"):  # another seed is another setting
+        evaluation.object_accuracy(perfect, clips_per_object=1, seed=4, store=store)
