@@ -18,7 +18,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 EXECUTED  := $(patsubst notebooks/%.ipynb,$(OUT)/%.ipynb,$(NOTEBOOKS))
 
 .DEFAULT_GOAL := all
-.PHONY: all setup notebooks figures tiny study train test check results bench lab lock clean help
+.PHONY: all setup notebooks figures tiny study train test check results bench lab lock clean help FORCE
 
 all: setup notebooks ## Set up .venv, then run every notebook on the default profile (figures -> figures/)
 
@@ -35,10 +35,20 @@ $(SETUP): requirements.txt requirements-lock.txt requirements-nodeps.txt pyproje
 
 notebooks: $(EXECUTED) ## Run every notebook on PROFILE (default: default) with Papermill
 
-figures: $(SETUP) ## Re-draw every figure from the saved results (re-runs only 06_figures on PROFILE)
+figures: $(SETUP) ## Re-draw every figure: re-run, in order and from the cache, every notebook that saves one (PROFILE)
 	@mkdir -p $(OUT)
-	$(PY) -m papermill $(PM_ARGS) notebooks/06_figures.ipynb $(OUT)/06_figures.ipynb.part.ipynb
-	mv $(OUT)/06_figures.ipynb.part.ipynb $(OUT)/06_figures.ipynb
+	@for nb in $$($(PY) -m squbed_utils.figure_index notebooks); do \
+	  echo "$$nb"; \
+	  $(PY) -m papermill $(PM_ARGS) notebooks/$$nb $(OUT)/$$nb.part.ipynb && mv $(OUT)/$$nb.part.ipynb $(OUT)/$$nb || exit 1; \
+	done
+
+# make figures/NAME.png: re-run the notebook that draws NAME (default profile; seconds to minutes, from the cache)
+figures/%.png: $(SETUP) FORCE
+	@mkdir -p $(OUT)
+	@nb=$$($(PY) -m squbed_utils.figure_index notebook-of $*) && echo "$$nb draws $*" && \
+	  $(PY) -m papermill $(PM_ARGS) notebooks/$$nb $(OUT)/$$nb.part.ipynb && mv $(OUT)/$$nb.part.ipynb $(OUT)/$$nb
+
+FORCE:
 
 tiny: ## Run every notebook on the tiny profile (seconds; what the tests use)
 	$(MAKE) notebooks PROFILE=tiny

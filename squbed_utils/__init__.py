@@ -31,6 +31,7 @@ study         helpers of the truth and sensitivity study (notebooks 08-10).
 artifacts     the names of a run's saved results and the per-task tables built from them.
 backends      which tasks, models and embedders a profile uses.
 plots         one figure style; figures saved by name as PNG and PDF.
+figure_index  figures/README.md: which notebook and section draws each figure.
 """
 
 __version__ = "0.1.0"

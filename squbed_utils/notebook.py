@@ -15,9 +15,17 @@ start with a cell magic::
 The magic reads ``settings`` (the :class:`~squbed_utils.profiles.Profile` that
 every notebook builds in its first cell). A skipped cell prints one line saying
 why, so an executed notebook shows what did not run.
+
+Loading the extension also turns off the Hugging Face libraries' own progress
+bars ("Loading weights", downloads), which would otherwise print a bar each
+time a model loads; the project's own bars (``progress=True``) stay, drawn as
+one ipywidgets bar each by tqdm's notebook mode.
 """
 
 from __future__ import annotations
+
+import os
+import sys
 
 __all__ = ["WORLDS", "load_ipython_extension"]
 
@@ -42,6 +50,18 @@ def _only(line: str, cell: str) -> None:
         print(f"(skipped: this cell runs on {world.replace('_', ' ')} only; profile {settings.name!r})")
 
 
+def _quiet_library_progress_bars() -> None:
+    """No model-loading bars from huggingface_hub and transformers (read at import, and switched off if loaded)."""
+    os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
+    if "huggingface_hub" in sys.modules:
+        sys.modules["huggingface_hub"].utils.disable_progress_bars()
+    if "transformers" in sys.modules:
+        from transformers.utils import logging
+
+        logging.disable_progress_bar()
+
+
 def load_ipython_extension(shell) -> None:
-    """Register ``%%only`` (``%load_ext squbed_utils.notebook``)."""
+    """Register ``%%only`` (``%load_ext squbed_utils.notebook``) and quiet the libraries' progress bars."""
+    _quiet_library_progress_bars()
     shell.register_magic_function(_only, magic_kind="cell", magic_name="only")

@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
 
+from .figure_index import write_index
 from .profiles import Profile
 
 __all__ = ["set_style", "save_figure", "plot_clip_strips", "plot_samples_beside_truth", "plot_generator_accuracy",
@@ -34,7 +35,8 @@ def set_style() -> None:
 
 
 def save_figure(figure: plt.Figure, name: str, profile: Profile) -> list[Path]:
-    """Save ``figure`` as ``<name>.png`` and ``<name>.pdf`` in ``profile.figures_dir``.
+    """Save ``figure`` as ``<name>.png`` and ``<name>.pdf`` in ``profile.figures_dir``, and bring that folder's
+    index (:mod:`squbed_utils.figure_index`: which notebook and section draws each figure) up to date.
 
     Returns the two paths written.
     """
@@ -46,6 +48,7 @@ def save_figure(figure: plt.Figure, name: str, profile: Profile) -> list[Path]:
     for path in paths:
         # no creation date in the PDF, so an unchanged figure is an unchanged file
         figure.savefig(path, metadata={"CreationDate": None} if path.suffix == ".pdf" else None)
+    write_index(folder)
     return paths
 
 

@@ -31,6 +31,13 @@ def _outputs_text(notebook) -> str:
     return "\n".join(parts)
 
 
+def _progress_bar_text(notebook) -> list[str]:
+    """stderr outputs that are progress bars (carriage returns, rates) or tqdm's missing-widget warning."""
+    return [output["text"] for cell in notebook.cells for output in cell.get("outputs", [])
+            if output.get("name") == "stderr"
+            and any(mark in output["text"] for mark in ("\r", "it/s", "s/it", "IProgress not found"))]
+
+
 def _execute(name, tmp_path, figures=(), **parameters):
     """Delete the figures ``name`` should write, run it on `tiny` as `make` would, return it parsed."""
     for figure in figures:
@@ -43,7 +50,10 @@ def _execute(name, tmp_path, figures=(), **parameters):
         for extension in ("png", "pdf"):
             path = TINY.figures_dir / f"{figure}.{extension}"
             assert path.is_file() and path.stat().st_size > 1000, f"{name} did not write {path}"
-    return nbformat.read(out, as_version=4)
+    notebook = nbformat.read(out, as_version=4)
+    spam = _progress_bar_text(notebook)
+    assert not spam, f"{name} printed progress-bar text (bars are widgets, library bars are off): {spam[:2]}"
+    return notebook
 
 
 def test_there_are_notebooks():
