@@ -18,7 +18,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 EXECUTED  := $(patsubst notebooks/%.ipynb,$(OUT)/%.ipynb,$(NOTEBOOKS))
 
 .DEFAULT_GOAL := all
-.PHONY: all setup notebooks figures tiny study train test check results bench lab lock clean help FORCE
+.PHONY: all setup notebooks figures tiny study train sync test check results bench lab lock clean help FORCE
 
 all: setup notebooks ## Set up .venv, then run every notebook on the default profile (figures -> figures/)
 
@@ -70,6 +70,9 @@ $(OUT)/$(notdir $(1)): $(1) $(2) $(SETUP) $(wildcard squbed_utils/*.py squbed_ut
 	mv $$@.part.ipynb $$@
 endef
 $(foreach i,$(shell seq 1 $(words $(NOTEBOOKS))),$(eval $(call notebook_rule,$(word $(i),$(NOTEBOOKS)),$(if $(filter 1,$(i)),,$(word $(shell expr $(i) - 1),$(EXECUTED))))))
+
+sync: $(SETUP) ## Bring each notebook and its py:percent text (notebooks/NN_name.py) in step, whichever was edited last
+	$(PY) -m jupytext --sync notebooks/[0-9][0-9]_*.ipynb
 
 test: $(SETUP) ## Run the test suite (unit, property and notebook tests)
 	$(PY) -m pytest -n 2 --dist loadfile -q

@@ -311,3 +311,15 @@ def test_baselines_notebook(tmp_path):
     comparison = reference.compare(TINY.artifacts_dir, reference.results_dir("tiny"))
     drifted = comparison[~comparison["ok"]]
     assert drifted.empty, f"tiny results drifted from results/tiny:\n{drifted.head(20).to_string()}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_notebook_is_paired_with_its_py_percent_text_and_in_sync(path):
+    """notebooks/NN_name.py is the text reviewers diff; it must say exactly what the notebook says."""
+    import jupytext
+
+    text = path.with_suffix(".py")
+    assert text.is_file(), f"{path.name} has no py:percent pair; run `make sync`"
+    assert nbformat.read(path, as_version=4).metadata.get("jupytext", {}).get("formats") == "ipynb,py:percent"
+    assert text.read_text() == jupytext.writes(jupytext.read(path), fmt="py:percent"), (
+        f"{text.name} and {path.name} differ: edit one, then run `make sync` (jupytext --sync)")
