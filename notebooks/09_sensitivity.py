@@ -80,8 +80,8 @@ def score(factor, setting, text, video, **options):
 
 def plot_factor(factor, title):
     part = pd.DataFrame([r for r in rows if r["factor"] == factor])
-    fig, ax = plt.subplots(figsize=(7, 3.4))
     settings_order = list(dict.fromkeys(part["setting"]))
+    fig, ax = plt.subplots(figsize=(max(7, 1.05 * len(settings_order)), 3.6))
     for offset, check in zip([-0.2, -0.07, 0.07, 0.2], ["aleatoric vs aleatoric truth", "epistemic vs measured ignorance",
                                                        "epistemic vs aleatoric truth", "total vs cosine accuracy"]):
         line = part[part["check"] == check].set_index("setting").loc[settings_order]
@@ -89,7 +89,8 @@ def plot_factor(factor, title):
         ax.errorbar(x, line["tau"], yerr=[line["tau"] - line["ci_low"], line["ci_high"] - line["tau"]], fmt="o",
                     capsize=2, label=check)
     ax.axhline(0, color="0.5", lw=0.8)
-    ax.set(xticks=range(len(settings_order)), xticklabels=settings_order, ylim=(-1, 1), ylabel="Kendall tau (95% CI)",
+    labels = [setting.replace("_", "\n").replace(" PCA", "\nPCA").replace(" (", "\n(") for setting in settings_order]
+    ax.set(xticks=range(len(settings_order)), xticklabels=labels, ylim=(-1, 1), ylabel="Kendall tau (95% CI)",
            title=title)
     ax.legend(fontsize=7, loc="lower left", ncol=2)
     return fig, part.pivot_table(index="setting", columns="check", values="tau", sort=False).loc[settings_order].round(2)
