@@ -45,6 +45,9 @@ from .store import fingerprint
 
 __all__ = ["object_accuracy", "accuracy_by_knowledge", "measured_ignorance", "evaluation_clips", "evaluate_video_embedder"]
 
+#: The checker's columns in :func:`object_accuracy`: one per attribute, and all four right.
+_CHECKS = tuple(f"{name}_ok" for name in (*world.ATTRIBUTE_NAMES, "all"))
+
 
 def evaluation_clips(clips_per_object: int = 10, *, seed: int = 0, frames: int = 8, size: int = 32):
     """Every object rendered ``clips_per_object`` times with fresh seeds.
@@ -145,7 +148,7 @@ def object_accuracy(generator, *, clips_per_object: int = 4, seed: int = 0, prog
     objects = objects.loc[objects.index.repeat(clips_per_object)].reset_index(drop=True)
     prompts = [world.caption(row) for row in objects[list(world.ATTRIBUTE_NAMES)].to_dict("records")]
     seeds = seed + np.arange(len(prompts))
-    columns = [f"{name}_ok" for name in (*world.ATTRIBUTE_NAMES, "all")]
+    columns = list(_CHECKS)
     key = fingerprint({"object_accuracy": 1, "generator": generator.cache_key, "prompts": prompts,
                        "seeds": seeds, "sampling": sampling})
     if store is not None and key in store:
@@ -173,9 +176,8 @@ def accuracy_by_knowledge(generator, *, clips_per_object: int = 4, seed: int = 0
         ``size``, ``all`` (fractions) and ``n`` (clips).
     """
     scores = object_accuracy(generator, clips_per_object=clips_per_object, seed=seed, progress=progress, **sampling)
-    checks = [f"{name}_ok" for name in (*world.ATTRIBUTE_NAMES, "all")]
     grouped = scores.groupby("knowledge")
-    table = grouped[checks].mean().rename(columns=lambda c: c.removesuffix("_ok")).reindex(list(world.KNOWLEDGE_LEVELS))
+    table = grouped[list(_CHECKS)].mean().rename(columns=lambda c: c.removesuffix("_ok")).reindex(list(world.KNOWLEDGE_LEVELS))
     table["n"] = grouped.size()
     return table
 

@@ -41,7 +41,7 @@ import torch
 import torch.nn.functional as F
 
 from .. import world
-from ..checkpoints import CONFIG_NAME, WEIGHTS_NAME, mirror_files
+from ..checkpoints import CONFIG_NAME, WEIGHTS_NAME, mirror_files, read_config
 from ..runtime import torch_threads
 from ..store import atomic_write
 from .toy import (THREADS, ToyGeneratorConfig, ToyVideoGenerator, clips_to_tensor, make_scheduler, object_mask,
@@ -262,13 +262,19 @@ def _save_denoiser(generator: ToyVideoGenerator, file: Path, dtype: torch.dtype 
     atomic_write(file, lambda handle: handle.write(data))
 
 
-def _save_rungs(run: _Run, undertrained_at: int, step: int) -> None:
+def _save_rungs(run: _Run, undertrained_at: int, denoiser_rungs: frozenset[int], step: int) -> None:
+    """After a denoiser step: the ``undertrained`` checkpoint, or a ladder rung's denoiser, when it is their step."""
     if step == undertrained_at:
         run.generator.eval().save_pretrained(run.out / "undertrained")
         run.generator.denoiser.train()
-    ladder = ladder_steps(run.config)
-    if step in {ladder[f] for f in run.config.ladder_fractions}:
+    if step in denoiser_rungs:
         _save_denoiser(run.generator, run.out / _rung_file(step))
+
+
+def _final_config(folder: Path) -> ToyGeneratorConfig:
+    """The config a run's ``final/config.json`` holds, without loading its weights."""
+    values = read_config(folder / "final", ToyVideoGenerator.architecture, what="generator")
+    return ToyGeneratorConfig.from_dict(values, source=str(folder / "final" / CONFIG_NAME))
 
 
 def load_rung(folder: str | os.PathLike, fraction: float, *, embedder=None) -> ToyVideoGenerator:
@@ -293,12 +299,13 @@ def load_rung(folder: str | os.PathLike, fraction: float, *, embedder=None) -> T
     from safetensors.torch import load_file
 
     folder = Path(folder)
-    generator = ToyVideoGenerator.from_pretrained(folder / "final", embedder=embedder)
-    ladder = ladder_steps(generator.config)
+    config = _final_config(folder)
+    ladder = ladder_steps(config)
     if fraction not in ladder:
         raise ValueError(f"{fraction} is not a rung of the knowledge ladder of {folder}; its rungs are {list(ladder)}")
-    if fraction == generator.config.undertrained_fraction:
+    if fraction == config.undertrained_fraction:
         return ToyVideoGenerator.from_pretrained(folder / "undertrained", embedder=embedder)
+    generator = ToyVideoGenerator.from_pretrained(folder / "final", embedder=embedder)
     if fraction != 1.0:
         state = generator.state_dict() | load_file(folder / _rung_file(ladder[fraction]))
         generator.load_state_dict(state, source=str(folder / _rung_file(ladder[fraction])))
@@ -378,11 +385,13 @@ def train_toy_generator(
             codes = generator.codec.encoder(latents)
         generator.code_mean, generator.code_std = codes.mean(dim=0), codes.std(dim=0)
         codes = (codes - generator.code_mean) / generator.code_std
-        undertrained_at = ladder_steps(config)[config.undertrained_fraction]
+        ladder = ladder_steps(config)
+        undertrained_at = ladder[config.undertrained_fraction]
+        denoiser_rungs = frozenset(ladder[f] for f in config.ladder_fractions)
         scheduler = make_scheduler(config, "ddpm")
         snr = scheduler.alphas_cumprod / (1 - scheduler.alphas_cumprod)
         loss = functools.partial(_denoiser_loss, run, codes, text, scheduler, snr)
-        if not _run_phase(run, "denoiser", loss, functools.partial(_save_rungs, run, undertrained_at)):
+        if not _run_phase(run, "denoiser", loss, functools.partial(_save_rungs, run, undertrained_at, denoiser_rungs)):
             return generator.eval()
         generator.eval().save_pretrained(final)
         run.write_curves()
@@ -418,7 +427,7 @@ def export_checkpoint(run_dir: str | os.PathLike, target: str | os.PathLike, *,
     """
     run_dir, target = Path(run_dir), Path(target)
     missing = [name for name in _checkpoint_files() if not (run_dir / name).is_file()]
-    config = None if missing else ToyVideoGenerator.from_pretrained(run_dir / "final").config
+    config = None if missing else _final_config(run_dir)
     if config is not None:  # the ladder's files are named by the run's config
         missing = [name for name in _run_files(config) if not (run_dir / name).is_file()]
     if missing:
