@@ -18,7 +18,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 EXECUTED  := $(patsubst notebooks/%.ipynb,$(OUT)/%.ipynb,$(NOTEBOOKS))
 
 .DEFAULT_GOAL := all
-.PHONY: all setup notebooks figures tiny study train sync test check results bench lab lock clean help FORCE
+.PHONY: all setup notebooks figures tiny study course book student train sync test check results bench lab lock clean help FORCE
 
 all: setup notebooks ## Set up .venv, then run every notebook on the default profile (figures -> figures/)
 
@@ -31,6 +31,12 @@ $(SETUP): requirements.txt requirements-lock.txt requirements-nodeps.txt pyproje
 	$(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	# git diff / merge of .ipynb files through nbdime (.gitattributes), in this clone only; the drivers are named by
+	# their path in .venv so that git finds them without an activated venv (skipped outside a git checkout)
+	if git rev-parse --git-dir >/dev/null 2>&1; then \
+	  git config diff.jupyternotebook.command "$(CURDIR)/$(VENV)/bin/git-nbdiffdriver diff" && \
+	  git config merge.jupyternotebook.driver "$(CURDIR)/$(VENV)/bin/git-nbmergedriver merge %O %A %B %L %P" && \
+	  git config merge.jupyternotebook.name "jupyter notebook merge driver (nbdime)"; fi
 	touch $@
 
 notebooks: $(EXECUTED) ## Run every notebook on PROFILE (default: default) with Papermill
@@ -55,6 +61,15 @@ tiny: ## Run every notebook on the tiny profile (seconds; what the tests use)
 
 study: ## Run every notebook on the study profile: the default world with n = m = 20, for the sweeps of 08-10 (long; see README)
 	$(MAKE) notebooks PROFILE=study
+
+course: ## Run notebooks 01-07, the course's units, on the tiny profile (under 2 min on a 2-core laptop; see docs/course.md)
+	$(MAKE) notebooks NOTEBOOKS="$(wordlist 1,7,$(NOTEBOOKS))" PROFILE=tiny
+
+book: notebooks ## Build the HTML book of PROFILE's executed notebooks (README as front page) into book/PROFILE/
+	$(PY) -m squbed_utils.book --profile $(PROFILE)
+
+student: $(SETUP) ## Write the student copy of the notebooks (exercises kept, solutions removed) to student/
+	$(PY) -m squbed_utils.course.student student
 
 train: $(SETUP) ## Retrain the toy video models (with their knowledge ladders) and toy CLIPs of default and tiny (about 18 min); refresh models/
 	$(PY) scripts/train_toy_generator.py --profile default

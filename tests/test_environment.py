@@ -61,3 +61,33 @@ def test_installed_torch_is_the_pinned_one():
     import torch
 
     assert torch.__version__.split("+")[0] == "2.13.0"
+
+
+def test_git_diff_of_a_notebook_shows_its_cells_through_nbdime(tmp_path):
+    """The .gitattributes driver, set up as `make setup` does, turns a notebook's git diff into cells and lines."""
+    import subprocess
+    import sys
+
+    import nbformat
+
+    driver = Path(sys.executable).parent / "git-nbdiffdriver"
+    assert driver.is_file(), "nbdime's git driver is missing: run make setup (nbdime is pinned in requirements.txt)"
+    assert "*.ipynb diff=jupyternotebook" in (ROOT / ".gitattributes").read_text()
+
+    def git(*args):
+        return subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True, text=True).stdout
+
+    git("init", "-q")
+    git("config", "user.email", "t@example.org")
+    git("config", "user.name", "t")
+    git("config", "diff.jupyternotebook.command", f"{driver} diff")
+    (tmp_path / ".gitattributes").write_text((ROOT / ".gitattributes").read_text())
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('tau = kendall("total")')])
+    nbformat.write(notebook, tmp_path / "n.ipynb")
+    git("add", ".")
+    git("commit", "-q", "-m", "one")
+    notebook.cells[0].source = 'tau = kendall("direct_total")'
+    nbformat.write(notebook, tmp_path / "n.ipynb")
+    diff = re.sub(r"\x1b\[[0-9;]*m", "", git("diff"))  # nbdime colours its output
+    assert "modified /cells/0/source" in diff
+    assert re.search(r'^\+\s+tau = kendall\("direct_total"\)$', diff, re.M) and '\\"' not in diff  # code, no JSON
