@@ -24,10 +24,16 @@
 # $$\ell \;\longrightarrow\; z_j \sim p(z \mid \ell),\; j = 1..n \;\longrightarrow\; v_{jk} \sim p(v \mid z_j),\; k = 1..m .$$
 #
 # The spread of the $z_j$ is the **aleatoric** part: it exists because the prompt is vague, and no model, however
-# good, can remove it. The spread of the $v_{jk}$ *for a fixed* $z_j$ is the **epistemic** part: the refined prompt
-# says exactly what to show, so whatever still varies reflects what the model does not know. Notebook 04 turns
-# both spreads into entropies; this notebook produces the samples: $n$ refined prompts per task and $m$ videos per
-# refined prompt ($n = m = 10$ as in the paper; 3 on `tiny`).
+# good, can remove it. The spread of the $v_{jk}$ *for a fixed* $z_j$ is the **epistemic** part, and it has two
+# sources. A refined prompt says *what* to show, not everything about the clip: the start position, small jitter in
+# speed and brightness and the sampling seed stay free, so even a perfect model's videos of one refined prompt
+# differ (notebook 01's seed variation). That nuisance variation is a **floor** under the epistemic entropy, which
+# notebook 08 measures with a perfect model. On top of it comes the model's **ignorance**: videos that disagree in
+# shape or colour because the model does not know what the words ask for. Only the part above the floor reflects
+# what the model does not know.
+#
+# Notebook 04 turns both spreads into entropies; this notebook produces the samples: $n$ refined prompts per task and
+# $m$ videos per refined prompt ($n = m = 10$ as in the paper; 3 on `tiny`).
 #
 # Everything expensive is cached **per item** under a key that hashes all it depends on (model weights, sampling
 # settings, prompt text, seeds), so an interrupted run resumes where it stopped and a changed setting never reuses
@@ -35,6 +41,12 @@
 #
 # On the `paper` profile the same cells run an instruction-tuned LLM and a diffusers text-to-video pipeline
 # (`backends` picks them from the profile); cells that start with `%%only toy_world` are skipped there.
+
+# %% [markdown]
+# **Reading map.** *In the paper:* steps 1 and 2 of S-QUBED, the latent prompt generator and the $n \times m$ videos
+# per prompt. *Needs:* `tasks.csv` (notebook 01) and the trained video model with its under-trained checkpoint
+# (notebook 02). *Reading:* about 8 minutes. *Running:* about 85 s on `default` with an empty cache (almost all of it
+# generating videos; seconds when they are cached), a few seconds on `tiny`.
 
 # %% tags=["parameters"]
 profile = "default"  # Papermill parameter: tiny | default | paper
@@ -50,10 +62,12 @@ import pandas as pd
 import matplotlib.pyplot as plt
 
 from squbed_utils import artifacts, backends, pipeline, world
+from squbed_utils.course import latent_conditioning as exercises
 from squbed_utils.plots import plot_video_grid, save_figure, set_style
 from squbed_utils.profiles import get_profile
 from squbed_utils.prompts import LLMLatentPromptGenerator
 from squbed_utils.store import save_json
+from squbed_utils.takeaways import SavedResults, takeaway
 
 # %load_ext squbed_utils.notebook
 settings = get_profile(profile, **overrides)
@@ -61,6 +75,7 @@ set_style()
 tasks = pd.read_csv(settings.artifacts_dir / artifacts.TASKS)
 store = backends.cache(settings)
 n, m = settings.n_latents, settings.n_videos
+saved = SavedResults(settings)
 print(f"{len(tasks)} tasks, n = {n} refined prompts per task, m = {m} videos per refined prompt")
 
 # %% [markdown]
@@ -69,14 +84,21 @@ print(f"{len(tasks)} tasks, n = {n} refined prompts per task, m = {m} videos per
 # In the paper an LLM plays this part. In the toy world we can do better than an LLM: the set of objects a prompt
 # allows is known exactly (notebook 01), so `ToyLatentPromptGenerator` samples $n$ of those completions and phrases
 # each as a natural sentence with varied wording. When a prompt allows fewer than $n$ objects, objects repeat in
-# new words; a fully specified prompt gives $n$ paraphrases of **one** object, i.e. zero aleatoric uncertainty,
-# as it should. On the `paper` profile the refiner is the profile's LLM, shown here on the first three tasks.
+# new words; a fully specified prompt gives $n$ paraphrases of **one** object. Its aleatoric *truth* is then
+# $\log 1 = 0$, but S-QUBED's *estimate* will not be: notebook 04 embeds the paraphrases with a text encoder, which
+# places them close together but not on one point, so the estimate has a floor (a large negative entropy that differs
+# from task to task). On the `paper` profile the refiner is the profile's LLM, shown here on the first three tasks.
 
 # %%
 refiner = backends.latent_prompt_generator(settings)
 examples = (["something red moves", "a small square", "a large blue cross moves down"] if settings.toy_world
             else tasks["prompt"].head(3).tolist())
 pd.DataFrame({prompt: refiner(prompt, n=5, seed=settings.seed) for prompt in examples})
+
+# %% [markdown]
+# One column per prompt, five refined prompts each. In the toy world every refined prompt names one object that fits
+# its prompt; the vaguer the prompt, the more the objects differ between rows, while the fully specified prompt's column only
+# rewords one object.
 
 # %% [markdown]
 # The paper's generator is an instruction-tuned LLM given a few-shot prompt. `LLMLatentPromptGenerator` does that
@@ -96,6 +118,13 @@ if llm_examples:
         world.is_refinement(task, refined) for task, refined in
         zip(np.repeat(examples[:2], 5), llm_latents["latent_prompt"])]
     display(llm_latents.drop(columns="task_id"))
+    fits = llm_latents["consistent with the task"]
+    display(takeaway("{verdict}", verdict=(
+        "Every rewrite of the small LLM fits its task here; other prompts and seeds need not go as well, while the "
+        "toy world's exact generator never errs." if fits.all() else
+        "Some rewrites of the small LLM do not fit their task (an object the task rules out, or words outside the "
+        "world's vocabulary): this is why the toy world uses the exact generator by default." if fits.any() else
+        "None of the small LLM's rewrites fits its task: this is why the toy world uses the exact generator by default.")))
 
 # %% [markdown]
 # ## 2 · Refined prompts for every task
@@ -130,6 +159,11 @@ save_json(settings.artifacts_dir / artifacts.GENERATION, {
     "settings": dataclasses.asdict(settings.real) if settings.real else generator.config.to_dict()})
 print(f"{len(latents) * m} videos ready ({seconds:.0f} s this run; cached videos are not regenerated)")
 
+# %% tags=["remove-input"]
+takeaway("{videos:.0f} videos in all: {tasks:.0f} tasks × $n$ = {n:.0f} refined prompts × $m$ = {m:.0f} videos. "
+         "This is S-QUBED's cost: $n m$ videos per prompt, where a plain sample of the model needs one.",
+         **{key: saved.number(artifacts.GENERATION, key=key) for key in ("videos", "tasks", "n", "m")})
+
 # %% [markdown]
 # ### A second, less knowledgeable model (toy world only)
 #
@@ -152,7 +186,9 @@ print(f"{len(undertrained_latents) * m} videos of {specified['task_id'].nunique(
 #
 # Each row below is one refined prompt of a vague task, and each image one of its videos, drawn as a *motion trail*
 # (earlier frames fainter, so the direction of motion reads left to right in time). Differences **between rows**
-# come from the prompt's vagueness; differences **within a row** come from the model.
+# come from the prompt's vagueness (aleatoric). Differences **within a row** have the two sources of the epistemic
+# part: position and jitter, which a perfect model would vary too, and the model's mistakes (a wrong shape or
+# colour), which only ignorance explains.
 
 # %%
 task = tasks.sort_values("n_completions").iloc[len(tasks) // 2] if settings.toy_world else tasks.iloc[0]
@@ -162,12 +198,83 @@ fig = plot_video_grid(clips[:, :min(m, 8)], rows["latent_prompt"].tolist(),
                       title=f"task '{task['prompt']}': refined prompts x videos")
 save_figure(fig, "latent_conditioning_example", settings);
 
+# %% tags=["remove-input"]
+# %%only toy_world
+objects_named = exercises.distinct_objects(latents, task["id"])
+display(takeaway(
+    "The task allows {allowed:.0f} objects; its {n:.0f} refined prompts name {named}, {rows}.",
+    allowed=saved.number(artifacts.TASKS, "n_completions", where={"id": task["id"]}),
+    n=saved.number(artifacts.GENERATION, key="n"),
+    named=("a different object each" if objects_named == n else "a single object" if objects_named == 1
+           else "some of them the same object in other words"),
+    rows=("so every row asks for something else" if objects_named == n else
+          "so the rows differ only in wording" if objects_named == 1 else "so some rows ask for the same thing")))
+
 # %% [markdown]
 # ## Summary
 #
-# * `artifacts/<profile>/latent_prompts.csv`: one row per (task, refined prompt), with the store key of its $m$ videos.
-# * `artifacts/<profile>/cache/`: the per-item cache (refined prompts, videos; notebook 04 adds embeddings).
-# * `artifacts/<profile>/latent_prompts_undertrained.csv`: the fully specified tasks again, from the under-trained checkpoint.
-# * `artifacts/<profile>/generation.json`: the settings the videos were generated with.
-#
-# Next, notebook 04 embeds the refined prompts and the videos and measures their spread.
+# * Each task now has $n$ refined prompts, objects that fit its prompt (repeated in new words when the prompt allows
+#   fewer than $n$), and $m$ videos of each: the spread between refined prompts is the aleatoric part, the spread
+#   within one refined prompt the epistemic part, which includes a floor of nuisance variation (position, jitter,
+#   seeds) that a perfect model shows too.
+# * The fully specified tasks also have videos from the under-trained checkpoint, for notebook 05's comparison.
+# * Saved: `latent_prompts.csv` (one row per task and refined prompt, with the store key of its $m$ videos),
+#   `latent_prompts_undertrained.csv`, `generation.json` (the generator and the settings) and the per-item cache.
+#   Next, notebook 04 embeds the refined prompts and the videos and measures their spread.
+
+# %% [markdown]
+# ## Exercises
+
+# %% [markdown] tags=["exercise"]
+# **Exercise 1 (predict, then count).** Take the first fully specified task and the task whose prompt allows the most
+# objects (the cell below picks them). Predict how many *different objects* the $n$ refined prompts of each describe,
+# then count them from `latents` (`latent_prompts.csv`): two wordings of one object count once. Set `answer` to the
+# pair (fully specified, vague). How many distinct *strings* does each have, and why does the difference matter for
+# the aleatoric estimate?
+
+# %%
+if settings.toy_world:
+    specified_task = tasks.loc[tasks["vagueness"] == 0, "id"].iloc[0]
+    vague_task = tasks.loc[tasks["n_completions"].idxmax(), "id"]
+    print(f"fully specified: {specified_task}, vague: {vague_task}")
+else:
+    specified_task = vague_task = None  # the exercise needs the toy world's parser
+
+# %% tags=["solution"]
+def objects_described(task_id):
+    refined = latents.loc[latents["task_id"] == task_id, "latent_prompt"]
+    return len({world.parse_prompt(text) for text in refined})  # a refined prompt allows exactly one object
+
+
+answer = (objects_described(specified_task), objects_described(vague_task)) if settings.toy_world else None
+exercises.check_distinct_objects(answer, latents, specified_task, vague_task)
+
+# %% [markdown] tags=["solution"]
+# *Model answer (second part).* Both tasks have $n$ distinct strings: the refiner words every refined prompt anew. The
+# fully specified task's strings all describe one object, the vague task's several. The text encoder of notebook 04
+# sees strings, not objects, so the paraphrases of one object still spread a little on its sphere: that spread is
+# the floor of the aleatoric estimate, and only the extra spread of *different* objects carries the prompt's
+# vagueness.
+
+# %% [markdown] tags=["exercise"]
+# **Exercise 2.** How many videos did the main model generate for this profile's tasks (leave out the under-trained
+# checkpoint)? Predict it from the number of tasks, $n$ and $m$, then check; compare with the paper's setting of about
+# 200 tasks per dataset at $n = m = 10$.
+
+# %% tags=["solution"]
+answer = len(tasks) * n * m
+exercises.check_video_count(answer, tasks, n, m)
+
+# %% [markdown] tags=["exercise"]
+# **Exercise 3 (open).** Picture the grid of section 4 drawn for a *fully specified* task of a *common* object (a
+# `common-v0` task): every row then asks for the same object. Suppose the video model were perfect. Which differences
+# between the videos of one row would remain, and which would vanish? What does that imply for the epistemic entropy of such a task: should it be the
+# lowest possible value, zero, or something else?
+
+# %% [markdown] tags=["solution"]
+# *Model answer.* A perfect model draws the asked shape, colour, motion and size every time, so differences in those
+# would vanish. The start position, the small jitter in speed and brightness and the seed would still differ from
+# video to video: the refined prompt does not fix them. So the epistemic entropy of such a task would not drop to
+# zero (nor to $-\infty$); it would sit at a floor set by that nuisance variation and by how the video encoder
+# represents it. Notebook 08 measures the floor with a perfect model (the renderer itself) and reports the
+# epistemic entropy above it; only that excess is the model's ignorance.

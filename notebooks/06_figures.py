@@ -20,7 +20,16 @@
 # in seconds: `make figures`). Figures go to `figures/` on the `default` profile, as PNG and PDF.
 #
 # Sign convention throughout: higher uncertainty should go with lower accuracy, so **a calibrated uncertainty has
-# Kendall's $\tau < 0$**.
+# Kendall's $\tau < 0$** (notebook 05 defines $\tau$ from concordant and discordant pairs of tasks).
+
+# %% [markdown]
+# **Reading map.** *Where it sits in the paper:* its figures, the calibration scatter (the main result), the
+# decomposition checked on subsets and a qualitative grid of videos, plus figures the paper could not draw, which
+# need the toy world's truth (truth recovery, the two checkpoints) or compare accuracy metrics. *Needs:* notebook
+# 05's tables (`accuracy.csv`, `calibration.csv`, `calibration_subsets.csv`, `truth_recovery.csv`,
+# `epistemic_by_checkpoint.csv`, `calibration_summary.json`), notebook 04's `uncertainty.csv`, and notebook 03's
+# `latent_prompts.csv` with the cached videos (for the grid). *Saves:* seven figures. *Time:* about 10 minutes to
+# read; about 10 s to run on `default`, a few seconds on `tiny`.
 
 # %% tags=["parameters"]
 profile = "default"  # Papermill parameter: tiny | default | paper
@@ -34,14 +43,17 @@ import pandas as pd
 import matplotlib.pyplot as plt
 import seaborn as sns
 
-from squbed_utils import artifacts, backends, pipeline, world
+from squbed_utils import artifacts, backends, pipeline, takeaways, world
+from squbed_utils.course import figures as exercises
 from squbed_utils.plots import plot_video_grid, save_figure, set_style
 from squbed_utils.profiles import get_profile
+from squbed_utils.takeaways import SavedResults, takeaway
 
 # %load_ext squbed_utils.notebook
 settings = get_profile(profile, **overrides)
 set_style()
 folder = settings.artifacts_dir
+saved = SavedResults(settings)  # the takeaways read their numbers from notebook 05's saved tables
 tasks = pd.read_csv(folder / artifacts.TASKS)
 latents = pd.read_csv(folder / artifacts.LATENT_PROMPTS)
 scores = pd.read_csv(folder / artifacts.ACCURACY, index_col="task_id")
@@ -55,8 +67,30 @@ group = "knowledge" if settings.toy_world else "category"
 group_order = list(world.KNOWLEDGE_LEVELS) if settings.toy_world else sorted(table["category"].unique())
 components = ["total", "aleatoric", "epistemic"]
 
+primary = summary["primary_video_embedder"]
+
 def tau_label(row):
     return "tau undefined" if pd.isna(row["tau"]) else f"tau = {row['tau']:.2f}, p = {row['pvalue']:.2g}"
+
+
+# %% tags=["remove-input"]
+# Helpers for the takeaways, which quote notebook 05's saved tables.
+def quoted(key, file, where, column="tau", spec="+.2f"):
+    """("{key:+.2f}", {key: value}) for a saved number, or ("undefined", {}) when it is NaN."""
+    value = saved.number(file, column, where=where)
+    return ("{%s:%s}" % (key, spec), {key: value}) if np.isfinite(value) else ("undefined", {})
+
+
+def levels_in(file):
+    """The knowledge levels (in order) that have rows in a saved table."""
+    present = set(pd.read_csv(folder / file)["knowledge"])
+    return [level for level in group_order if level in present]
+
+
+def side_of_zero(file, where):
+    """Where a saved 95% interval lies: "below 0", "above 0", "across 0" (or "undefined")."""
+    low, high = (saved.number(file, c, where=where) for c in ("ci_low", "ci_high"))
+    return "undefined" if not np.isfinite(low) else "below 0" if high < 0 else "above 0" if low > 0 else "across 0"
 
 
 # %% [markdown]
@@ -79,12 +113,25 @@ axes[0].set_ylabel("accuracy (cosine to ground truth)")
 fig.tight_layout()
 save_figure(fig, "calibration_scatter", settings);
 
+# %% tags=["remove-input"]
+parts, quotes = [], {}
+for component in components + ["direct_total"]:
+    text, found = quoted(component, artifacts.CALIBRATION, {"uncertainty": component, "accuracy": "cosine"})
+    quotes.update(found)
+    parts.append(f"{component.replace('_', ' ')} {text}" + (f" ({takeaways.strength(found[component])})" if found else ""))
+best = {"direct_total", "total"} <= set(quotes) and quotes["direct_total"] < quotes["total"]
+takeaway("Kendall's tau against cosine accuracy, panel by panel: " + "; ".join(parts) + ". Points that sit low and "
+         "to the right (uncertain and inaccurate) make tau negative."
+         + (" The direct total's panel looks better than the total's partly by construction: the cosine accuracy is "
+            "the mean resultant length of the same video embeddings times a cosine, and the direct total is a "
+            "function of that length (notebook 05, section 2)." if best else ""), **quotes)
+
 # %% [markdown]
 # ## How the three components are distributed
 #
-# In the toy world, aleatoric entropy is set by how vague the prompt is, so it falls into bands by the number of
-# attributes left open; epistemic entropy by how well the model knows the concept. On real clips the colours are
-# the manifest's categories.
+# In the toy world, aleatoric entropy should rise with how vague the prompt is (colours: the number of attributes
+# left open) and epistemic entropy with how little the model knows the concept (colours: knowledge level). On real
+# clips the colours are the manifest's categories.
 
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(15, 3.8))
@@ -95,6 +142,23 @@ for ax, component, (hue, order) in zip(axes, components, hues):
     ax.set(xlabel=f"{component} uncertainty (nats)", title=component)
 fig.tight_layout()
 save_figure(fig, "uncertainty_distributions", settings);
+
+# %% tags=["remove-input"]
+where = {"embedder": primary}
+quotes = {f"sd_{c}": saved.number(artifacts.UNCERTAINTY, c, where=where, aggregate="std") for c in ("aleatoric", "epistemic")}
+text = ("Across tasks the epistemic entropy has a standard deviation of {sd_epistemic:.0f} nats against "
+        "{sd_aleatoric:.0f} for the aleatoric one, so the total $A + E$ ranks tasks "
+        + ("mostly as $E$ does: the scales, not only the orders, decide the total."
+           if quotes["sd_epistemic"] > quotes["sd_aleatoric"] else "mostly as $A$ does: the scales, not only the "
+           "orders, decide the total."))
+if settings.toy_world:
+    fragment, found = quoted("aa", artifacts.TRUTH_RECOVERY, {"check": "aleatoric vs aleatoric truth"})
+    quotes.update(found)
+    rises = side_of_zero(artifacts.TRUTH_RECOVERY, {"check": "aleatoric vs aleatoric truth"}) == "above 0"
+    text += (f" The aleatoric entropy against its truth has tau {fragment}"
+             + (": more open attributes shift it up, but the bands overlap." if rises
+                else ", so the bands of vagueness do not separate on this run."))
+takeaway(text, **quotes)
 
 # %% [markdown]
 # ## The decomposition on subsets
@@ -114,6 +178,19 @@ for ax, component in zip(axes, ["aleatoric", "epistemic"]):
     ax.set(xlabel=f"{component} uncertainty (nats)", ylabel="accuracy (cosine)", title=f"{component}, {row['subset']}")
 fig.tight_layout()
 save_figure(fig, "subset_decomposition", settings);
+
+# %% tags=["remove-input"]
+parts, quotes = [], {}
+for component in ["aleatoric", "epistemic"]:
+    size = float(largest.loc[component, "size_asked"])
+    where = {"uncertainty": component, "size_asked": size}
+    text, found = quoted(component, artifacts.CALIBRATION_SUBSETS, where)
+    quotes.update(found, **{f"{component}_n": saved.number(artifacts.CALIBRATION_SUBSETS, "n", where=where)})
+    parts.append(f"{component} on {{{component}_n:.0f}} tasks has tau {text}, 95% interval "
+                 f"{side_of_zero(artifacts.CALIBRATION_SUBSETS, where)}")
+sentence = "; ".join(parts)
+takeaway(sentence[0].upper() + sentence[1:] + ". A subset chosen by the other component's entropy is partly circular "
+         "(notebook 05), so read these beside the full-set taus above.", **quotes)
 
 # %% [markdown]
 # ## Does each component track the truth we built in? (toy world only)
@@ -135,7 +212,27 @@ sns.stripplot(data=table, x="knowledge", y="epistemic", order=group_order, ax=ax
 axes[1].set(xlabel="training exposure of the task's concepts", ylabel="epistemic uncertainty (nats)",
             title=f"epistemic vs exposure: {tau_label(recovery.loc['epistemic vs training exposure'])}")
 fig.tight_layout()
-save_figure(fig, "truth_recovery", settings);
+_ = save_figure(fig, "truth_recovery", settings)
+
+# %% tags=["remove-input"]
+# %%only toy_world
+file = artifacts.EPISTEMIC_BY_CHECKPOINT
+levels = levels_in(file)
+quotes = {k: saved.number(file, "final", where={"knowledge": k}, aggregate="median") for k in levels}
+fragment, found = quoted("ee", artifacts.TRUTH_RECOVERY, {"check": "epistemic vs training exposure"})
+quotes.update(found)
+text = (f"Over all tasks epistemic entropy against exposure has tau {fragment}. Among the fully specified tasks "
+        "(notebook 05's checkpoint table), the median epistemic entropy is "
+        + ", ".join(f"{{{k}:.0f}} nats for {k.replace('_', '-')}" for k in levels) + ".")
+if {"common", "rare", "held_out", "unseen"} <= set(levels):
+    known = max(quotes["common"], quotes["rare"])
+    text += (" Held-out combinations of familiar concepts are "
+             + ("no more uncertain than the rare ones" if quotes["held_out"] <= known else "more uncertain than the "
+                "common and rare ones")
+             + ", and the unseen colour "
+             + ("stands far above all three: most of the fall with exposure is the one concept the model never saw."
+                if quotes["unseen"] > max(known, quotes["held_out"]) else "does not stand out."))
+takeaway(text, **quotes)
 
 # %% [markdown]
 # The controlled-ignorance check: epistemic entropy of each fully specified task from the final model and from the
@@ -156,7 +253,23 @@ ax.set_xticks([0, 1], ["final model", "under-trained (15%)"])
 ax.set(ylabel="epistemic uncertainty (nats)", xlim=(-0.4, 1.4),
        title=f"higher when under-trained on {result['share_higher_when_undertrained']:.0%} of tasks "
              f"(Wilcoxon p = {result['wilcoxon_p']:.2g})")
-save_figure(fig, "epistemic_by_checkpoint", settings);
+_ = save_figure(fig, "epistemic_by_checkpoint", settings)
+
+# %% tags=["remove-input"]
+# %%only toy_world
+file = artifacts.EPISTEMIC_BY_CHECKPOINT
+quotes = {key: saved.number(artifacts.CALIBRATION_SUMMARY, key=f"epistemic_by_checkpoint.{key}")
+          for key in ("tasks", "share_higher_when_undertrained", "median_difference_nats", "wilcoxon_p")}
+text = ("The under-trained model is more uncertain on {share_higher_when_undertrained:.0%} of the {tasks:.0f} fully "
+        "specified tasks (median difference {median_difference_nats:+.0f} nats, one-sided Wilcoxon p = {wilcoxon_p:.2g}).")
+if "unseen" in levels_in(file):
+    quotes.update({f"unseen_{c}": saved.number(file, c, where={"knowledge": "unseen"}, aggregate="median")
+                   for c in ("final", "undertrained")})
+    text += (" For unseen concepts the medians are {unseen_final:.0f} nats (final) and {unseen_undertrained:.0f} "
+             "(under-trained): "
+             + ("training longer does not lower the entropy of a concept the data never show."
+                if quotes["unseen_final"] >= quotes["unseen_undertrained"] else "training still lowers it there."))
+takeaway(text, **quotes)
 
 # %% [markdown]
 # ## Which accuracy? The metrics compared
@@ -186,12 +299,29 @@ axes[1].set_title("Kendall's tau between accuracy metrics")
 fig.tight_layout()
 save_figure(fig, "accuracy_metric_comparison", settings);
 
+# %% tags=["remove-input"]
+parts, quotes = [], {}
+for metric in ["cosine", *[m for m in ("attribute_match", "ssim", "psnr") if m in metrics]]:
+    text, found = quoted(metric, artifacts.CALIBRATION, {"uncertainty": "total", "accuracy": metric})
+    quotes.update(found)
+    parts.append(f"{text} against {metric.replace('_', ' ')}" + (f" ({takeaways.strength(found[metric])})" if found else ""))
+pixels = [m for m in ("ssim", "psnr") if m in quotes]
+weaker = "cosine" in quotes and pixels and all(abs(quotes[m]) < abs(quotes["cosine"]) for m in pixels)
+takeaway("The total uncertainty's tau depends on which accuracy it is scored against: " + "; ".join(parts)
+         + ". A calibration claim is a claim about one accuracy metric"
+         + ("; the pixel metrics, which compare a video with one ground-truth clip pixel by pixel, show a weaker "
+            "link than the cosine." if weaker else "."), **quotes)
+
 # %% [markdown]
 # ## Qualitative grid: the four corners of the decomposition
 #
 # One task from each corner of (aleatoric, epistemic): the task prompt, its refined prompts (rows) and their
-# videos (motion trails, earlier frames fainter). Low-aleatoric tasks repeat one object in different words;
-# high-epistemic tasks scatter even within a row.
+# videos (motion trails, earlier frames fainter). Low-aleatoric tasks repeat one object in different words.
+# Within a row (one refined prompt), videos differ for two reasons, and $E$ counts both. Some variation is what the
+# prompt leaves free even for a perfect model: the object's start position, its speed and brightness jitter. That is
+# nuisance variation, no ignorance; notebook 08 measures the floor it puts under $E$ with the world's own renderer as
+# a perfect model. The rest, a wrong shape or colour that changes from video to video, is what the model does not
+# know.
 
 # %%
 corners = artifacts.corner_tasks(table)
@@ -205,11 +335,91 @@ for ax, (label, task_id) in zip(axes.flat, corners.items()):
                           f"E = {row['epistemic']:.0f} nats, accuracy {row['cosine']:.2f}")
 save_figure(fig, "qualitative_grid", settings);
 
+# %% tags=["remove-input"]
+def corner_quotes(label, key):
+    task = corners[label]
+    found = {f"{key}_E": saved.number(artifacts.UNCERTAINTY, "epistemic", where={"task_id": task, "embedder": primary}),
+             f"{key}_acc": saved.number(artifacts.ACCURACY, "cosine", where={"task_id": task})}
+    if settings.toy_world:
+        found.update({f"{key}_{c}": saved.number(artifacts.ACCURACY, c, where={"task_id": task})
+                      for c in ("exact_match", "prompt_consistency")})
+    return found
+
+
+quotes = {**corner_quotes("low A, low E", "low"), **corner_quotes("low A, high E", "high")}
+prompts = {key: table.loc[corners[label], "prompt"] for key, label in [("low", "low A, low E"), ("high", "low A, high E")]}
+if settings.toy_world:
+    text = (f"Low-E corner ('{prompts['low']}'): E = {{low_E:.0f}} nats, and {{low_exact_match:.0%}} of its videos "
+            "show the ground-truth object")
+    text += (": what still differs within a row is position and jitter, which a perfect model shows too, a floor "
+             "under E rather than ignorance." if quotes["low_exact_match"] >= 0.9 else ".")
+    text += (f" Low-A, high-E corner ('{prompts['high']}', {table.loc[corners['low A, high E'], group]}): E = "
+             "{high_E:.0f} nats, cosine accuracy {high_acc:.2f}, and {high_prompt_consistency:.0%} of its videos show "
+             "an object the prompt allows")
+    if quotes["high_E"] <= quotes["low_E"]:
+        text += ", but E does not separate the two corners on this run."
+    elif quotes["high_prompt_consistency"] < 0.5:
+        text += ": its spread is ignorance, wrong objects that change from video to video."
+    elif quotes["high_exact_match"] >= 0.9:
+        text += (": its videos are right, so its high E is nuisance variation (position, jitter) that a perfect "
+                 "model shows too, not ignorance.")
+    else:
+        text += ": part of its spread is wrong objects, part is nuisance variation."
+else:
+    text = ("Low-E corner: E = {low_E:.0f} nats; low-A, high-E corner: E = {high_E:.0f} nats, accuracy {high_acc:.2f}. "
+            "Real videos also differ in what a caption leaves free (camera, timing), which is no ignorance either.")
+takeaway(text, **quotes)
+
 # %% [markdown]
 # ## Summary
+
+# %% tags=["remove-input"]
+text, quotes = quoted("t", artifacts.CALIBRATION, {"uncertainty": "total", "accuracy": "cosine"})
+summary_text = (f"Total uncertainty against cosine accuracy has tau {text}, interval "
+                f"{side_of_zero(artifacts.CALIBRATION, {'uncertainty': 'total', 'accuracy': 'cosine'})}")
+if settings.toy_world:
+    quotes["share"] = saved.number(artifacts.CALIBRATION_SUMMARY, key="epistemic_by_checkpoint.share_higher_when_undertrained")
+    file = artifacts.EPISTEMIC_BY_CHECKPOINT
+    medians = {k: saved.number(file, "final", where={"knowledge": k}, aggregate="median") for k in levels_in(file)}
+    if "unseen" in medians and len(medians) > 1 and medians["unseen"] > max(v for k, v in medians.items() if k != "unseen"):
+        summary_text += "; the epistemic entropy is highest for the concept the model never saw"
+    summary_text += ("; it rises on {share:.0%} of fully specified tasks when the model is under-trained; and within "
+                     "a row of the grid, part of the spread is nuisance variation that a perfect model shows too")
+takeaway(summary_text + ". The seven figures are saved as PNG and PDF (`figures/` on the default profile).", **quotes)
+
+# %% [markdown] tags=["exercise"]
+# ## Exercises
 #
-# The figures above, in `figures/` (PNG and PDF): `calibration_scatter`, `uncertainty_distributions`,
-# `subset_decomposition`, `truth_recovery`, `epistemic_by_checkpoint`, `accuracy_metric_comparison`,
-# `qualitative_grid`. The numbers behind
-# them are in `artifacts/<profile>/calibration.csv`, `calibration_subsets.csv`, `truth_recovery.csv` and
-# `calibration_summary.json`.
+# **Exercise 1 (read a figure).** In the truth-recovery figure (toy world; on real clips, the distribution figure
+# by category), which knowledge level has the highest *median* epistemic entropy over all tasks? Answer with its
+# name, e.g. `"common"`, then check it against `table`.
+
+# %% tags=["solution"]
+answer = table.groupby(group)["epistemic"].median().idxmax()
+exercises.check_most_uncertain_group(answer, table, group)
+
+# %% [markdown] tags=["exercise"]
+# **Exercise 2 (open: what varies in a row).** Look at the low-epistemic corner of the qualitative grid. What
+# differs between the videos of one refined prompt? Would videos of a perfect model, which draws exactly the object
+# asked for, differ too? What does that say about reading a high $E$ as "the model does not know"?
+
+# %% [markdown] tags=["solution"]
+# *Model answer.* Within a row the object is the same; what changes is where it starts, and slightly its speed and
+# brightness: the attributes no prompt fixes. A perfect model varies them too, because they are free, so $E$ has a
+# floor that is no ignorance at all. A high $E$ means ignorance only above that floor; notebook 08 estimates it
+# with the world's renderer as a perfect model and reports $E$ minus the floor. By contrast, videos that show
+# wrong shapes or colours, changing from one video to the next, are ignorance: no perfect model would draw them.
+# The takeaway under the grid says which of the two this run's high-epistemic corner shows.
+
+# %% [markdown] tags=["exercise"]
+# **Exercise 3 (open: what is mechanical).** In the calibration scatter, compare the direct total's $\tau$ with the
+# total's. Predict: if the direct total's lead comes from sharing the embedding with the cosine accuracy, against
+# which accuracies of the metric-comparison figure should it shrink? Then read the figure's left panel.
+
+# %% [markdown] tags=["solution"]
+# *Model answer.* The cosine accuracy is the mean resultant length of the task's video embeddings times the cosine
+# of their mean direction to the ground truth, and the direct total is a function of that length, so against the
+# same embedder's cosine part of the lead is built in. Against an accuracy computed from other features (the other
+# embedder's cosine, or SSIM and PSNR on pixels) that link is gone, and the lead should shrink; against attribute
+# accuracy a lead can remain, because videos that differ from each other cannot all match one ground truth.
+# Notebook 05's takeaway in section 2 gives this run's numbers.

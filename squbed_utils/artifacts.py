@@ -13,14 +13,17 @@ name                            written   holds
 :data:`EMBEDDINGS`              04        text, video and reference embeddings (``.npy``)
 :data:`UNCERTAINTY`             04        aleatoric, epistemic, total and direct total per task and embedder
 :data:`UNCERTAINTY_UNDERTRAINED`  04      the same for the under-trained checkpoint
+:data:`UNCERTAINTY_SUMMARY`     04        per embedder and component: mean, spread and Kendall tau with the total
 :data:`ACCURACY`                05        accuracy metrics per task
 :data:`CALIBRATION`             05        Kendall tau of every (uncertainty, accuracy) pair
 :data:`CALIBRATION_SUBSETS`     05        the paper's subset analysis
 :data:`TRUTH_RECOVERY`          05        each component against the toy world's truth
 :data:`EPISTEMIC_BY_CHECKPOINT`  05       epistemic entropy of the final and the under-trained model
 :data:`CALIBRATION_SUMMARY`     05        the headline numbers, as JSON
+:data:`VMF_KAPPA_BIAS`          07        median vMF kappa estimate against the truth, per (n, true kappa), d = 512
 :data:`LADDER_ACCURACY`         08        the checker's accuracy of every rung and the perfect model, per object
-:data:`TRUTH_LADDER`            08        uncertainties and measured truth per (task, model of the ladder)
+:data:`TRUTH_LADDER`            08        uncertainties and measured truth per (task, model of the ladder), the
+                                          floor-corrected epistemic, and whether each is above the next model's
 :data:`TRUTH_VALIDATION`        08        Kendall tau of every uncertainty against every truth
 :data:`TRUTH_SUMMARY`           08        the study's targets, met or missed, as JSON
 :data:`SENSITIVITY`             09        truth and calibration taus per (factor, setting)
@@ -36,10 +39,10 @@ from .world import TRUTH_COLUMNS
 
 __all__ = [
     "TASKS", "GENERATOR_ACCURACY", "LATENT_PROMPTS", "LATENT_PROMPTS_UNDERTRAINED", "GENERATION", "EMBEDDINGS",
-    "UNCERTAINTY", "UNCERTAINTY_UNDERTRAINED", "ACCURACY", "CALIBRATION", "CALIBRATION_SUBSETS", "TRUTH_RECOVERY",
-    "EPISTEMIC_BY_CHECKPOINT", "CALIBRATION_SUMMARY", "LADDER_ACCURACY", "TRUTH_LADDER", "TRUTH_VALIDATION",
-    "TRUTH_SUMMARY", "SENSITIVITY", "BASELINES", "GENERATOR_DIR", "VIDEO_EMBEDDER_DIR",
-    "per_task_table", "corner_tasks",
+    "UNCERTAINTY", "UNCERTAINTY_UNDERTRAINED", "UNCERTAINTY_SUMMARY", "ACCURACY", "CALIBRATION", "CALIBRATION_SUBSETS",
+    "TRUTH_RECOVERY", "EPISTEMIC_BY_CHECKPOINT", "CALIBRATION_SUMMARY", "VMF_KAPPA_BIAS", "LADDER_ACCURACY",
+    "TRUTH_LADDER", "TRUTH_VALIDATION", "TRUTH_SUMMARY", "SENSITIVITY", "BASELINES", "GENERATOR_DIR",
+    "VIDEO_EMBEDDER_DIR", "per_task_table", "corner_tasks",
 ]
 
 TASKS = "tasks.csv"
@@ -50,12 +53,14 @@ GENERATION = "generation.json"
 EMBEDDINGS = "embeddings"
 UNCERTAINTY = "uncertainty.csv"
 UNCERTAINTY_UNDERTRAINED = "uncertainty_undertrained.csv"
+UNCERTAINTY_SUMMARY = "uncertainty_summary.csv"
 ACCURACY = "accuracy.csv"
 CALIBRATION = "calibration.csv"
 CALIBRATION_SUBSETS = "calibration_subsets.csv"
 TRUTH_RECOVERY = "truth_recovery.csv"
 EPISTEMIC_BY_CHECKPOINT = "epistemic_by_checkpoint.csv"
 CALIBRATION_SUMMARY = "calibration_summary.json"
+VMF_KAPPA_BIAS = "vmf_kappa_bias.csv"
 LADDER_ACCURACY = "ladder_accuracy.csv"
 TRUTH_LADDER = "truth_ladder.csv"
 TRUTH_VALIDATION = "truth_validation.csv"

@@ -4,11 +4,13 @@
 executed notebooks of ``output/<profile>/`` into ``book/<profile>/``: one page
 per notebook (nbconvert's ``lab`` template; figures are the notebooks' own
 inline images), ``index.html`` from ``README.md``, ``figures.html`` from the
-figure index (``figures/README.md``) with every figure shown, and a sidebar on
+figure index (``figures/README.md``) with every figure shown, ``course.html``
+from the course guide (``docs/course.md``), and a sidebar on
 every page that links them all. "notebook 05" in a notebook's text becomes a
 link to that notebook's page, and links to ``.ipynb`` files become links to
 their pages. Cells tagged ``remove-input`` (the takeaways' code) show only their
-output; cells tagged ``remove-cell`` are left out.
+output, cells tagged ``remove-output`` (the interactive controls, which need a
+live kernel) only their code, and cells tagged ``remove-cell`` are left out.
 
 Jupyter Book 2 (MyST) was the first choice, but its HTML theme is downloaded at
 build time (``api.mystmd.org``), which fails offline and on CI, so the book is
@@ -86,7 +88,8 @@ def link_notebook_mentions(markdown: str, pages: dict[str, str]) -> str:
 
 
 def _rewrite_links(markdown: str, pages: dict[str, str]) -> str:
-    """Links to ``.ipynb`` files (``notebooks/04_decomposition.ipynb``) become links to their pages."""
+    """Links to ``.ipynb`` files (``notebooks/04_decomposition.ipynb``) and to the course guide become page links."""
+    markdown = re.sub(r"\]\((\.\./)?docs/course\.md\)", "](course.html)", markdown)
     by_stem = {Path(page).stem: page for page in pages.values()}
 
     def page_of(match):
@@ -131,6 +134,7 @@ def _exporter():
     config.TagRemovePreprocessor.enabled = True
     config.TagRemovePreprocessor.remove_input_tags = {"remove-input"}
     config.TagRemovePreprocessor.remove_cell_tags = {"remove-cell"}
+    config.TagRemovePreprocessor.remove_all_outputs_tags = {"remove-output"}
     return HTMLExporter(config=config, template_name="lab", mathjax_url=MATHJAX_URL)
 
 
@@ -176,6 +180,9 @@ def build_book(executed_dir: str | Path, out_dir: str | Path, *, readme: str | P
     entries += [(pages[path.name[:2]], f"{path.name[:2]} · {_title(parsed[path], path.stem).split('·')[-1].strip()}")
                 for path in notebooks]
     entries.append(("figures.html", "Figures"))
+    course = Path(readme).parent / "docs" / "course.md"
+    if course.is_file():
+        entries.append(("course.html", "Teaching with it (course)"))
 
     # figures: copied beside the pages, so the README's and the index's image links resolve
     (out_dir / "figures").mkdir()
@@ -214,6 +221,11 @@ def build_book(executed_dir: str | Path, out_dir: str | Path, *, readme: str | P
     (out_dir / "figures.html").write_text(_page(_markdown_page(figures_md) + gallery, "Figures", entries,
                                                 "figures.html", plain_head))
     written.append(out_dir / "figures.html")
+    if course.is_file():
+        course_md = _rewrite_links(course.read_text(), pages)
+        (out_dir / "course.html").write_text(_page(_markdown_page(course_md), "Teaching with it", entries,
+                                                   "course.html", plain_head))
+        written.append(out_dir / "course.html")
     return written
 
 

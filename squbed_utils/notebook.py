@@ -16,6 +16,12 @@ The magic reads ``settings`` (the :class:`~squbed_utils.profiles.Profile` that
 every notebook builds in its first cell). A skipped cell prints one line saying
 why, so an executed notebook shows what did not run.
 
+Interactive figures get their controls from :func:`controls` (not from
+``ipywidgets.interact``, whose Output widget can hang an unattended run)::
+
+    explore(kappa=100.0)                                   # drawn once, so every run shows the figure
+    controls(explore, kappa=widgets.FloatSlider(value=100.0, min=1, max=1000))
+
 Loading the extension also turns off the Hugging Face libraries' own progress
 bars ("Loading weights", downloads), which would otherwise print a bar each
 time a model loads; the project's own bars (``progress=True``) stay, drawn as
@@ -27,7 +33,7 @@ from __future__ import annotations
 import os
 import sys
 
-__all__ = ["WORLDS", "load_ipython_extension"]
+__all__ = ["WORLDS", "controls", "load_ipython_extension"]
 
 #: The names ``%%only`` accepts, and whether each one means the toy world.
 WORLDS = {"toy_world": True, "real_clips": False}
@@ -48,6 +54,34 @@ def _only(line: str, cell: str) -> None:
         result.raise_error()
     else:
         print(f"(skipped: this cell runs on {world.replace('_', ' ')} only; profile {settings.name!r})")
+
+
+def controls(draw, **choices) -> None:
+    """Show ``choices`` (widgets named after ``draw``'s arguments); in Jupyter, each change redraws ``draw(**values)`` below.
+
+    Like ``ipywidgets.interact``, without its Output widget, whose messages can hang an unattended
+    (Papermill) run: here the figure goes to a display handle, so an unattended run only shows the controls.
+    Draw the figure once yourself (a plain call of ``draw``) so that every run, attended or not, shows it.
+
+    Parameters
+    ----------
+    draw : callable
+        Called with one keyword argument per choice (the widgets' current values); returns what to show
+        (a figure, or anything IPython can display).
+    **choices : ipywidgets.ValueWidget
+        The controls, named as ``draw``'s arguments (sliders, dropdowns...).
+    """
+    import ipywidgets as widgets
+    from IPython.display import Markdown, display
+
+    display(widgets.HBox(list(choices.values())))
+    figure = display(Markdown("*(In Jupyter, moving a control redraws the figure here.)*"), display_id=True)
+
+    def redraw(_):
+        figure.update(draw(**{name: choice.value for name, choice in choices.items()}))
+
+    for choice in choices.values():
+        choice.observe(redraw, names="value")
 
 
 def _quiet_library_progress_bars() -> None:

@@ -15,6 +15,17 @@ so a test re-reads every source of an executed notebook and checks that the
 sentence still shows what the table holds (``tests/test_takeaways.py``).
 Words that depend on a number ("rises" or "falls", "significant" or not) are
 chosen in code from the quoted number, so they too follow the results.
+
+A takeaway with many numbers collects them in a :class:`Quotes`: each reader
+stores one number under a name and returns the format field that shows it
+("undefined" where the number is NaN), and the comparisons pick their words
+from two named numbers::
+
+    q = Quotes(saved)
+    total = q.tau("total", "calibration.csv", {"uncertainty": "total", "accuracy": "cosine"}, ci=True)
+    direct = q.tau("direct", "calibration.csv", {"uncertainty": "direct_total", "accuracy": "cosine"})
+    takeaway(f"The total's tau is {total}, {q.than('total', 'direct', 'above', 'below', 'equal to')} "
+             f"the direct total's ({direct}).", **q)
 """
 
 from __future__ import annotations
@@ -27,12 +38,15 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 
-__all__ = ["METADATA_KEY", "AGGREGATES", "Quoted", "Takeaway", "SavedResults", "takeaway", "read_quote", "signed", "strength"]
+__all__ = ["METADATA_KEY", "AGGREGATES", "UNDEFINED", "Quoted", "Takeaway", "SavedResults", "Quotes", "takeaway",
+           "read_quote", "signed", "strength", "strongly"]
 
 #: Where :func:`takeaway` records the sources of its numbers in the display metadata.
 METADATA_KEY = "squbed_quotes"
 #: How :meth:`SavedResults.number` may reduce the selected rows of a column to one number.
 AGGREGATES = ("mean", "median", "std", "min", "max", "sum", "count")
+#: What :class:`Quotes` shows in place of a number that is undefined (NaN) on this run.
+UNDEFINED = "undefined"
 
 
 class Quoted(float):
@@ -59,6 +73,8 @@ def _where_mask(table: pd.DataFrame, where: dict) -> pd.Series:
 def read_quote(directory: str | Path, source: dict) -> float:
     """The number ``source`` (a :class:`Quoted`'s source) selects, read afresh from ``directory``.
 
+    A JSON ``null`` (a number undefined on this run, such as a tau of a constant column) reads as NaN.
+
     Raises
     ------
     FileNotFoundError
@@ -79,13 +95,16 @@ def read_quote(directory: str | Path, source: dict) -> float:
                 raise KeyError(f"{source['file']} has no key {source['key']!r} (no {part!r} among {sorted(value)})")
             else:
                 value = value[part]
-        return float(value)
+        return float("nan") if value is None else float(value)  # JSON null: a number undefined on this run
     table = pd.read_csv(path)
     column = source["column"]
     if column not in table.columns:
         raise KeyError(f"{source['file']} has no column {column!r}; its columns are {list(table.columns)}")
-    values = table.loc[_where_mask(table, source.get("where") or {}), column].astype(float)
+    values = table.loc[_where_mask(table, source.get("where") or {}), column]
     aggregate = source.get("aggregate")
+    if aggregate == "count":  # of any column, labels too
+        return float(values.count())
+    values = values.astype(float)
     if aggregate is None:
         if len(values) != 1:
             raise ValueError(f"{source['file']}[{column!r}] where {source.get('where')} selects {len(values)} rows, "
@@ -152,6 +171,152 @@ def strength(tau: float) -> str:
     if not np.isfinite(size):
         return "undefined"
     return "negligible" if size < 0.1 else "weak" if size < 0.3 else "moderate" if size < 0.5 else "strong"
+
+
+def strongly(tau: float) -> str:
+    """The adverb of :func:`strength` ("weakly" for a weak tau), with "and inversely" for a negative, non-negligible one.
+
+    "in no defined way" for an undefined (NaN) tau.
+    """
+    word = {"negligible": "negligibly", "weak": "weakly", "moderate": "moderately", "strong": "strongly"}.get(
+        strength(tau), "in no defined way")
+    return word + (" and inversely" if tau < 0 and word != "negligibly" else "")
+
+
+class Quotes(dict):
+    """The numbers of one takeaway, read from a run's saved tables, by name; each reader returns the field showing one.
+
+    A reader stores a :class:`Quoted` under ``name`` and returns its ``str.format`` field, e.g. ``"{tau:+.2f}"``,
+    or :data:`UNDEFINED` where the number is NaN (so an undefined number is shown as a word, not as "nan",
+    and is not quoted). The sentence is built from these fields and shown with ``takeaway(text, **quotes)``,
+    which fills them in and records where each number came from. The comparisons (:meth:`than`, :meth:`same`,
+    :meth:`trend`) choose their words from two numbers already read, named as they were read.
+
+    Parameters
+    ----------
+    saved : SavedResults
+        The run's saved tables.
+
+    Attributes
+    ----------
+    shown : dict
+        Name -> the text each reader returned for it (a field, a field with its interval, or "undefined").
+
+    Examples
+    --------
+    Each reader returns the text to put in the sentence; the numbers go to :func:`takeaway`::
+
+        q = Quotes(saved)
+        field = q.tau("total", "calibration.csv", {"uncertainty": "total", "accuracy": "cosine"}, ci=True)
+        # field == "{total:+.2f} [{total_low:+.2f}, {total_high:+.2f}]"
+        takeaway(f"The total's tau is {field}.", **q)
+    """
+
+    def __init__(self, saved: SavedResults):
+        super().__init__()
+        self.saved = saved
+        self.shown = {}
+
+    def number(self, name: str, spec: str, file: str, column: str | None = None, **selection) -> str:
+        """Read one number into ``self[name]``; return its field, ``"{name:spec}"``, or "undefined" if it is NaN.
+
+        Parameters
+        ----------
+        name : str
+            The field's name in the takeaway text (a Python identifier).
+        spec : str
+            The format spec of the field, e.g. ``"+.2f"`` or ``".0%"``.
+        file, column, **selection
+            What to read, as for :meth:`SavedResults.number` (``where``, ``aggregate``, or ``key`` for JSON).
+        """
+        self[name] = self.saved.number(file, column, **selection)
+        field = "{" + name + ":" + spec + "}" if np.isfinite(self[name]) else UNDEFINED
+        self.shown[name] = field
+        return field
+
+    def tau(self, name: str, file: str, where: dict, *, ci: bool = False, spec: str = "+.2f",
+            symbol: str | None = None) -> str:
+        """The field of the ``tau`` of one row of ``file``, with its interval ``" [low, high]"`` if asked and defined.
+
+        Parameters
+        ----------
+        name : str
+            The field's name; the interval's bounds, read from the row's ``ci_low`` and ``ci_high``
+            columns, are stored as ``name + "_low"`` and ``name + "_high"``.
+        file : str
+            A table with columns ``tau`` (and ``ci_low``, ``ci_high`` for ``ci``).
+        where : dict
+            The selection of exactly one row.
+        ci : bool
+            Add the interval (only where the tau and both bounds are defined).
+        spec : str
+            The format spec of the tau and its bounds.
+        symbol : str, optional
+            If given, the result reads ``"<symbol> = <field>"``, or ``"<symbol> undefined"`` for a NaN tau.
+
+        Returns
+        -------
+        str
+            The field, e.g. ``"{a:+.2f} [{a_low:+.2f}, {a_high:+.2f}]"``, or "undefined" for a NaN tau.
+        """
+        field = self.number(name, spec, file, "tau", where=where)
+        defined = bool(np.isfinite(self[name]))
+        if ci and defined:
+            low = self.number(name + "_low", spec, file, "ci_low", where=where)
+            high = self.number(name + "_high", spec, file, "ci_high", where=where)
+            if np.isfinite([self[name + "_low"], self[name + "_high"]]).all():
+                field = f"{field} [{low}, {high}]"
+        if symbol is not None:
+            field = f"{symbol} = {field}" if defined else f"{symbol} {UNDEFINED}"
+        self.shown[name] = field
+        return field
+
+    def value(self, name: str) -> float:
+        """The number read under ``name``, as a plain float (NaN if it was never read)."""
+        return float(self.get(name, np.nan))
+
+    def than(self, a: str, b: str, more: str = "more than", less: str = "less than",
+             same: str = "as much as") -> str | None:
+        """``more`` if the number named ``a`` is above the one named ``b``, ``less`` if below, ``same`` if equal.
+
+        Returns
+        -------
+        str or None
+            None when either number is undefined (NaN or never read), so a caller can say so
+            (``q.than(...) or "undefined"``).
+        """
+        first, second = self.value(a), self.value(b)
+        if not np.isfinite([first, second]).all():
+            return None
+        return more if first > second else less if first < second else same
+
+    def same(self, a: str, b: str, *, tolerance: float = 1e-9) -> bool:
+        """Whether the numbers named ``a`` and ``b`` are equal (within ``tolerance``), or both undefined."""
+        first, second = self.value(a), self.value(b)
+        if np.isnan(first) or np.isnan(second):
+            return bool(np.isnan(first) and np.isnan(second))
+        return bool(abs(first - second) <= tolerance)
+
+    def trend(self, a: str, b: str, *, rising: str = "rises", falling: str = "falls", flat: str = "stays level",
+              tolerance: float = 0.005, undefined: str = "is undefined on this profile") -> str:
+        """From the number named ``a`` to the one named ``b``, in words: ``"rises from <a> to <b>"``.
+
+        Parameters
+        ----------
+        a, b : str
+            Names of two numbers already read; they are shown as their readers showed them (:attr:`shown`).
+        rising, falling, flat : str
+            The verb for ``b - a`` above ``tolerance``, below ``-tolerance``, or within it.
+        tolerance : float
+            How close to 0 the change must be to count as level.
+        undefined : str
+            The whole phrase when either number is undefined.
+        """
+        first, last = self.value(a), self.value(b)
+        if not np.isfinite([first, last]).all():
+            return undefined
+        word = signed(last - first, rising, falling, flat=flat, tolerance=tolerance)
+        return f"{word} from {self.shown[a]} to {self.shown[b]}"
 
 
 def takeaway(text: str, **numbers):

@@ -14,12 +14,14 @@ import nbformat
 import papermill
 import pytest
 
-from squbed_utils import backends
+from squbed_utils import backends, takeaways
 from squbed_utils.profiles import get_profile
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 TINY = get_profile("tiny")
+#: name -> the executed copy of each notebook run by these tests with the plain tiny parameters (for the book test)
+EXECUTED = {}
 
 
 def _outputs_text(notebook) -> str:
@@ -50,10 +52,40 @@ def _execute(name, tmp_path, figures=(), **parameters):
         for extension in ("png", "pdf"):
             path = TINY.figures_dir / f"{figure}.{extension}"
             assert path.is_file() and path.stat().st_size > 1000, f"{name} did not write {path}"
+    if not parameters:
+        EXECUTED[name] = out
     notebook = nbformat.read(out, as_version=4)
     spam = _progress_bar_text(notebook)
     assert not spam, f"{name} printed progress-bar text (bars are widgets, library bars are off): {spam[:2]}"
+    _check_solutions(name, notebook)
+    _check_takeaways(name, notebook, get_profile("tiny", **parameters.get("overrides", {})).artifacts_dir)
     return notebook
+
+
+def _check_solutions(name, notebook):
+    """Every solution code cell ran its checker, and the checker said the solution is correct."""
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type != "code" or "solution" not in cell.metadata.get("tags", []):
+            continue
+        shown = [str(output.get("data", {}).get("text/plain", "")) + output.get("text", "")
+                 for output in cell.get("outputs", [])]
+        assert any(text.lstrip("'\"").startswith("Correct.") for text in shown), \
+            f"{name}, cell {index}: the solution's checker did not say 'Correct.': {shown}"
+
+
+def _check_takeaways(name, notebook, run_dir):
+    """Every number a takeaway quotes is, as printed, what its saved table holds now."""
+    for index, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []):
+            quotes = output.get("metadata", {}).get("text/markdown", {}).get(takeaways.METADATA_KEY)
+            if quotes is None:
+                continue
+            text = output["data"]["text/markdown"]
+            for quote in quotes:
+                value = takeaways.read_quote(run_dir, quote["source"])
+                printed = format(value, quote["format"])
+                assert printed == quote["text"] and printed in text, \
+                    f"{name}, cell {index}: the takeaway shows {quote['text']!r} but {quote['source']} now holds {printed!r}"
 
 
 def test_there_are_notebooks():
@@ -83,6 +115,23 @@ def test_vmf_primer(tmp_path):
     assert "the stable one on 0%" in text
     naive_share = int(text.split("naive log(iv) is infinite on ")[1].split("%")[0])
     assert naive_share > 10
+    # the bias figure's medians are saved, and with n = 10 points the estimate has a floor far above the truth
+    import pandas as pd
+
+    from squbed_utils import artifacts
+
+    bias = pd.read_csv(TINY.artifacts_dir / artifacts.VMF_KAPPA_BIAS)
+    assert list(bias.columns) == ["d", "n", "true_kappa", "median_estimate", "relative_bias", "within_25_percent",
+                                  "uniform_floor", "repeats"]
+    assert sorted(bias["n"].unique()) == [10, 100, 1000] and (bias.groupby("n").size() == 9).all()
+    assert (bias["repeats"] == TINY.monte_carlo_repeats).all() and (bias["d"] == 512).all()
+    floor = bias.loc[bias["n"] == 10, "median_estimate"].min()
+    assert 100 < floor < 300 and abs(floor / bias.loc[bias["n"] == 10, "uniform_floor"].iloc[0] - 1) < 0.3
+    # the interactive explorer drew its figure once with its default values, and the next cell showed its controls
+    explorer = next(i for i, cell in enumerate(notebook.cells) if cell.source.rstrip().endswith("\nexplore_vmf()"))
+    assert any("image/png" in output.get("data", {}) for output in notebook.cells[explorer].outputs)
+    assert any("application/vnd.jupyter.widget-view+json" in output.get("data", {})
+               for output in notebook.cells[explorer + 1].outputs)
 
 
 def test_data_notebook(tmp_path):
@@ -152,7 +201,9 @@ def test_decomposition_notebook(tmp_path):
     import numpy as np
     import pandas as pd
 
-    _execute("04_decomposition.ipynb", tmp_path, figures=["decomposition_examples", "decomposition_vs_truth"])
+    from squbed_utils import artifacts
+
+    notebook = _execute("04_decomposition.ipynb", tmp_path, figures=["decomposition_examples", "decomposition_vs_truth"])
     table = pd.read_csv(TINY.artifacts_dir / "uncertainty.csv")
     assert sorted(table["embedder"].unique()) == ["frame_features", "toy_clip"]
     assert (table.groupby("embedder").size() == 8).all()
@@ -160,6 +211,20 @@ def test_decomposition_notebook(tmp_path):
     assert np.isfinite(values).all()
     np.testing.assert_allclose(table["total"], table["aleatoric"] + table["epistemic"])
     assert (table[["n", "m"]] == 3).all().all()
+    # the summary of section 3: each component's spread across tasks and its rank agreement with the total
+    summary = pd.read_csv(TINY.artifacts_dir / artifacts.UNCERTAINTY_SUMMARY)
+    assert list(summary.columns) == ["embedder", "component", "mean", "std", "min", "max", "tau_with_total"]
+    assert len(summary) == 8 and set(summary["component"]) == {"aleatoric", "epistemic", "total", "direct_total"}
+    for (name, component), row in summary.set_index(["embedder", "component"]).iterrows():
+        values = table.loc[table["embedder"] == name, component]
+        np.testing.assert_allclose([row["mean"], row["std"]], [values.mean(), values.std()])
+    np.testing.assert_allclose(summary.loc[summary["component"] == "total", "tau_with_total"], 1.0)
+    assert summary["tau_with_total"].dropna().between(-1, 1).all()
+    # the interactive explorer drew its figure once with its default values, and the next cell showed its controls
+    explorer = next(i for i, cell in enumerate(notebook.cells) if cell.source.rstrip().endswith("\nexplore_decomposition()"))
+    assert any("image/png" in output.get("data", {}) for output in notebook.cells[explorer].outputs)
+    assert any("application/vnd.jupyter.widget-view+json" in output.get("data", {})
+               for output in notebook.cells[explorer + 1].outputs)
     under = pd.read_csv(TINY.artifacts_dir / "uncertainty_undertrained.csv")
     tasks = pd.read_csv(TINY.artifacts_dir / "tasks.csv")
     assert sorted(under["task_id"]) == sorted(tasks.loc[tasks["vagueness"] == 0, "id"])
@@ -311,6 +376,56 @@ def test_baselines_notebook(tmp_path):
     comparison = reference.compare(TINY.artifacts_dir, reference.results_dir("tiny"))
     drifted = comparison[~comparison["ok"]]
     assert drifted.empty, f"tiny results drifted from results/tiny:\n{drifted.head(20).to_string()}"
+
+
+def test_book_of_the_tiny_run_has_every_page_and_no_broken_link(tmp_path):
+    """`make book` on the tiny run: a page per notebook and the README, figures inline, every link resolves."""
+    import shutil
+
+    from squbed_utils import book
+
+    for path in NOTEBOOKS:  # run alone, this test first runs the notebooks the file's other tests would have
+        if path.name not in EXECUTED:
+            _execute(path.name, tmp_path)
+    executed = tmp_path / "executed"
+    executed.mkdir()
+    for name, path in EXECUTED.items():
+        shutil.copy(path, executed / name)
+    site = tmp_path / "site"
+    pages = book.build_book(executed, site, figures_dir=TINY.figures_dir)
+    assert sorted(p.name for p in pages) == sorted(
+        ["index.html", "figures.html", "course.html"] + [p.with_suffix(".html").name for p in NOTEBOOKS])
+    assert book.broken_links(site) == []
+    front = (site / "index.html").read_text()
+    assert "S-QUBED companion" in front and 'href="04_decomposition.html"' in front
+    for path in NOTEBOOKS:
+        page = (site / path.with_suffix(".html").name).read_text()
+        assert page.count('class="book-nav"') == 1 and all(p.name in page for p in pages)
+        assert "SavedResults(" not in page, f"{path.name}: a takeaway's code is shown (tag the cell remove-input)"
+    # the figures are the notebooks' own, inline; the gallery shows every saved one
+    assert "data:image/png;base64" in (site / "04_decomposition.html").read_text()
+    gallery = (site / "figures.html").read_text()
+    assert all(f"figures/{f.name}" in gallery for f in TINY.figures_dir.glob("*.png"))
+
+
+def test_broken_links_are_reported_with_the_page_and_why(tmp_path):
+    from squbed_utils import book
+
+    (tmp_path / "a.html").write_text('<a href="b.html#two">b</a> <img src="x.png"> <a href="https://x.org">x</a>'
+                                     '<h2 id="one">one</h2><a href="#one">up</a>')
+    (tmp_path / "b.html").write_text('<h2 id="three">three</h2>')
+    assert sorted(book.broken_links(tmp_path)) == ["a.html: b.html#two (no anchor #two in b.html)",
+                                                   "a.html: x.png (no such file)"]
+
+
+def test_notebook_mentions_become_links_outside_code_and_links():
+    from squbed_utils import book
+
+    pages = {"05": "05_calibration.html", "08": "08_truth_validation.html"}
+    text = "See notebook 05 and notebooks 08-10, not `notebook 05` nor [notebook 05](x.html), nor notebook 42."
+    assert book.link_notebook_mentions(text, pages) == (
+        "See [notebook 05](05_calibration.html) and [notebooks 08](08_truth_validation.html)-10, "
+        "not `notebook 05` nor [notebook 05](x.html), nor notebook 42.")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -4,7 +4,8 @@
 copy of each numbered notebook to ``student/``. A markdown cell tagged
 ``solution`` (a worked explanation) is dropped. A code cell tagged ``solution``
 is replaced by a cell tagged ``answer`` that holds ``answer = None`` and the
-solution's call to its checker, so the student writes the answer and runs the
+solution's call to its checker (below the solution's cell magic, such as
+``%%only toy_world``, if it has one), so the student writes the answer and runs the
 check::
 
     # solution (teacher's copy)               # student copy
@@ -33,6 +34,14 @@ def _tags(cell) -> list[str]:
     return list(cell.get("metadata", {}).get("tags", []))
 
 
+def _split_cell_magic(source: str) -> tuple[str, str]:
+    """(the cell magic line, e.g. ``%%only toy_world``, with its newline, or ""; the Python below it)."""
+    if source.startswith("%%"):
+        magic, _, body = source.partition("\n")
+        return magic + "\n", body
+    return "", source
+
+
 def checker_calls(source: str) -> list[str]:
     """The top-level statements of a solution cell that call a checker (a function named ``check_*``).
 
@@ -41,6 +50,7 @@ def checker_calls(source: str) -> list[str]:
     ValueError
         If the cell does not parse, or calls no checker: a code solution must end in a check.
     """
+    source = _split_cell_magic(source)[1]
     tree = ast.parse(source)
     lines = source.splitlines()
     calls = []
@@ -64,7 +74,8 @@ def student_copy(notebook):
         if SOLUTION_TAG not in _tags(cell):
             cells.append(cell)
         elif cell.cell_type == "code":
-            stub = "answer = None  # your answer (see the exercise above)\n" + "\n".join(checker_calls(cell.source))
+            magic, body = _split_cell_magic(cell.source)
+            stub = magic + "answer = None  # your answer (see the exercise above)\n" + "\n".join(checker_calls(body))
             cells.append(nbformat.v4.new_code_cell(stub, metadata={"tags": [ANSWER_TAG]}))
     notebook.cells = cells
     return notebook

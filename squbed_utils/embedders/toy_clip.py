@@ -321,14 +321,14 @@ class ToyClipEmbedder(VideoEmbedder):
             return F.normalize(self.network.encode_masks(masks), dim=-1).cpu().numpy().astype(np.float32)
 
     def combination_embeddings(self) -> np.ndarray:
-        """Text embeddings of all 240 objects, in :func:`~squbed_utils.world.all_attribute_combinations` order."""
+        """Text embeddings of all the world's objects (280), in :func:`~squbed_utils.world.all_attribute_combinations` order."""
         combos = world.all_attribute_combinations()
         codes = torch.as_tensor(np.stack(list(world.encode_attributes(combos).values()), axis=1), device=self.device)
         with torch.inference_mode():
             return F.normalize(self.network.encode_codes(codes), dim=-1).cpu().numpy().astype(np.float32)
 
     def classify(self, clips, *, batch_size: int | None = None, embeddings: np.ndarray | None = None) -> pd.DataFrame:
-        """Read each clip's attributes as those of its nearest caption among all 240 objects.
+        """Read each clip's attributes as those of its nearest caption among all the world's objects.
 
         Parameters
         ----------
