@@ -56,7 +56,10 @@ _STYLE = """
   .book-markdown { font: 16px/1.6 system-ui, sans-serif; }
   .book-markdown table { border-collapse: collapse; } .book-markdown td, .book-markdown th { border: 1px solid #ccc; padding: 0.2rem 0.5rem; }
   .book-markdown pre { background: #f6f8fa; padding: 0.6rem; overflow-x: auto; }
+  .book-markdown a { color: #0b5cad; }
   .book-figure { margin: 1.5rem 0; } .book-figure img { border: 1px solid #eee; }
+  /* a takeaway (its code removed) reads as text, without the In/Out prompts of a code cell */
+  .celltag_remove-input .jp-OutputPrompt, .celltag_remove-input .jp-InputPrompt { visibility: hidden; }
 </style>
 """
 #: MathJax 2, served from the site itself (shipped by the jupyter-server-mathjax package), so that equations render
