@@ -122,12 +122,15 @@ def quoted_tau(key, file, where):
     return "{%s:+.2f} (p = {%s_p:.2g}, 95%% CI [{%s_lo:+.2f}, {%s_hi:+.2f}])" % (key, key, key, key), numbers
 
 
-def interval_verdict(numbers, key, below="below 0", above="above 0", across="includes 0"):
-    """Which side of 0 the saved interval of ``key`` lies on, in words."""
-    if not numbers or not np.isfinite(numbers[f"{key}_lo"]):
-        return "is undefined"
-    return (f"lies {below}" if numbers[f"{key}_hi"] < 0 else f"lies {above}" if numbers[f"{key}_lo"] > 0
-            else across)
+def interval_verdict(low, high):
+    """Which side of 0 a saved interval lies on, as the end of a sentence ("lies below 0", "includes 0")."""
+    return takeaways.interval_side(low, high, below="lies below 0", above="lies above 0", across="includes 0",
+                                   undefined="is undefined")
+
+
+def interval_of(numbers, key):
+    """The interval bounds ``quoted_tau`` read for ``key`` (NaN when its tau is undefined)."""
+    return numbers.get(f"{key}_lo", np.nan), numbers.get(f"{key}_hi", np.nan)
 
 
 # %% [markdown]
@@ -304,7 +307,7 @@ for component, other in [("aleatoric", "epistemic"), ("epistemic", "aleatoric")]
         fragment, found = quoted_tau(key, artifacts.CALIBRATION_SUBSETS, where)
         quotes.update(found, **{f"{key}_n": saved.number(artifacts.CALIBRATION_SUBSETS, "n", where=where)})
         parts.append(f"{component} on the {{{key}_n:.0f}} tasks of lowest {other}: {fragment}, whose interval "
-                     f"{interval_verdict(found, key)}")
+                     f"{interval_verdict(*interval_of(found, key))}")
 quotes["small"] = min(value for name, value in quotes.items() if name.endswith("_n"))
 sentence = "; ".join(parts)
 takeaway(sentence[0].upper() + sentence[1:] + ". With as few as {small:.0f} tasks a p-value is coarse and a "
@@ -342,7 +345,7 @@ for key, check in [("aa", "aleatoric vs aleatoric truth"), ("ee", "epistemic vs 
                    ("es", "epistemic vs training exposure (fully specified prompts)"),
                    ("ea", "epistemic vs aleatoric truth"), ("ae", "aleatoric vs training exposure")]:
     fragments[key], found = quoted_tau(key, artifacts.TRUTH_RECOVERY, {"check": check})
-    verdicts[key] = interval_verdict(found, key)
+    verdicts[key] = interval_verdict(*interval_of(found, key))
     quotes.update(found)
 quotes["es_n"] = saved.number(artifacts.TRUTH_RECOVERY, "n",
                               where={"check": "epistemic vs training exposure (fully specified prompts)"})
@@ -459,7 +462,7 @@ takeaway(text, **result)
 fragment, quotes = quoted_tau("t", artifacts.CALIBRATION, {"uncertainty": "total", "accuracy": "cosine"})
 quotes["tasks"] = saved.number(artifacts.CALIBRATION_SUMMARY, key="tasks")
 text = (f"**Summary.** Over {{tasks:.0f}} tasks, total uncertainty against cosine accuracy has tau {fragment}: "
-        f"{'calibrated' if interval_verdict(quotes, 't') == 'lies below 0' else 'not shown to be calibrated'} in the "
+        f"{'calibrated' if interval_verdict(*interval_of(quotes, 't')) == 'lies below 0' else 'not shown to be calibrated'} in the "
         "paper's sense.")
 direct, found = direct_vs_total("cosine", "cos")
 quotes.update(found)
@@ -469,9 +472,8 @@ if settings.toy_world:
     for key, check in [("es", "epistemic vs training exposure (fully specified prompts)"),
                        ("ae", "aleatoric vs training exposure")]:
         quotes[key] = saved.number(artifacts.TRUTH_RECOVERY, "tau", where={"check": check})
-        quotes[f"{key}_v"] = interval_verdict(
-            {f"{key}_lo": saved.number(artifacts.TRUTH_RECOVERY, "ci_low", where={"check": check}),
-             f"{key}_hi": saved.number(artifacts.TRUTH_RECOVERY, "ci_high", where={"check": check})}, key)
+        quotes[f"{key}_v"] = interval_verdict(*(saved.number(artifacts.TRUTH_RECOVERY, bound, where={"check": check})
+                                                for bound in ("ci_low", "ci_high")))
     quotes["share"] = saved.number(artifacts.CALIBRATION_SUMMARY, key="epistemic_by_checkpoint.share_higher_when_undertrained")
     es_text = "{es:+.2f}" if np.isfinite(quotes["es"]) else "undefined"
     text += (f" In the toy world, on fully specified prompts the epistemic entropy against exposure has tau {es_text} "

@@ -77,8 +77,9 @@ def tau_label(row):
 # Helpers for the takeaways, which quote notebook 05's saved tables.
 def quoted(key, file, where, column="tau", spec="+.2f"):
     """("{key:+.2f}", {key: value}) for a saved number, or ("undefined", {}) when it is NaN."""
-    value = saved.number(file, column, where=where)
-    return ("{%s:%s}" % (key, spec), {key: value}) if np.isfinite(value) else ("undefined", {})
+    one = takeaways.Quotes(saved)
+    field = one.number(key, spec, file, column, where=where)
+    return (field, dict(one)) if field != takeaways.UNDEFINED else (field, {})
 
 
 def levels_in(file):
@@ -89,8 +90,7 @@ def levels_in(file):
 
 def side_of_zero(file, where):
     """Where a saved 95% interval lies: "below 0", "above 0", "across 0" (or "undefined")."""
-    low, high = (saved.number(file, c, where=where) for c in ("ci_low", "ci_high"))
-    return "undefined" if not np.isfinite(low) else "below 0" if high < 0 else "above 0" if low > 0 else "across 0"
+    return takeaways.interval_side(*(saved.number(file, c, where=where) for c in ("ci_low", "ci_high")))
 
 
 # %% [markdown]

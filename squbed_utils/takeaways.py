@@ -39,7 +39,7 @@ import pandas as pd
 from IPython.display import Markdown
 
 __all__ = ["METADATA_KEY", "AGGREGATES", "UNDEFINED", "Quoted", "Takeaway", "SavedResults", "Quotes", "takeaway",
-           "read_quote", "signed", "strength", "strongly"]
+           "read_quote", "signed", "interval_side", "strength", "strongly"]
 
 #: Where :func:`takeaway` records the sources of its numbers in the display metadata.
 METADATA_KEY = "squbed_quotes"
@@ -163,6 +163,17 @@ def signed(value: float, rising: str, falling: str, *, flat: str | None = None, 
     if flat is not None and abs(value) <= tolerance:
         return flat
     return rising if value > 0 else falling
+
+
+def interval_side(low: float, high: float, *, below: str = "below 0", above: str = "above 0",
+                  across: str = "across 0", undefined: str = UNDEFINED) -> str:
+    """Where an interval ``[low, high]`` lies against 0, in words: ``below``, ``above`` or ``across`` it.
+
+    ``undefined`` when either bound is NaN (a tau undefined on this run has no interval).
+    """
+    if not np.isfinite([low, high]).all():
+        return undefined
+    return below if high < 0 else above if low > 0 else across
 
 
 def strength(tau: float) -> str:

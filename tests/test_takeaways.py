@@ -182,3 +182,10 @@ def test_strongly_is_the_adverb_of_strength_with_its_sign():
     assert [takeaways.strongly(t) for t in (0.05, -0.05, 0.2, -0.45, 0.8, -0.8)] == [
         "negligibly", "negligibly", "weakly", "moderately and inversely", "strongly", "strongly and inversely"]
     assert takeaways.strongly(float("nan")) == "in no defined way"
+
+
+def test_interval_side_says_where_an_interval_lies_against_zero():
+    assert [takeaways.interval_side(lo, hi) for lo, hi in [(-0.5, -0.1), (0.1, 0.4), (-0.1, 0.2)]] == [
+        "below 0", "above 0", "across 0"]
+    assert takeaways.interval_side(float("nan"), 0.2) == "undefined"
+    assert takeaways.interval_side(-0.3, 0.1, across="includes 0", undefined="is undefined") == "includes 0"

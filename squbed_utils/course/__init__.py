@@ -19,7 +19,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-__all__ = ["Feedback", "correct", "hint", "missing", "is_close", "normalise_choice"]
+import numpy as np
+
+from .. import vmf
+
+__all__ = ["Feedback", "correct", "hint", "missing", "is_close", "normalise_choice", "entropy_from_pieces"]
 
 
 @dataclass(frozen=True)
@@ -88,3 +92,13 @@ def is_close(answer, expected: float, *, rel: float = 0.0, abs: float = 0.0) -> 
 def normalise_choice(answer) -> str:
     """A multiple-choice answer as a lower-case word without surrounding spaces or quotes ("A " -> "a")."""
     return str(answer).strip().strip("'\"").strip().lower()
+
+
+def entropy_from_pieces(kappa, dim) -> np.ndarray:
+    """vMF entropy ``h = -log C_d(kappa) - kappa A_d(kappa)`` (nats), assembled from the normaliser and ``A_d``.
+
+    The same quantity as :func:`squbed_utils.vmf.entropy`, computed along the other route, so a
+    checker does not repeat the call the solution makes (notebooks 04 and 07).
+    """
+    kappa = np.asarray(kappa, dtype=np.float64)
+    return -vmf.log_normalizer(kappa, dim) - kappa * vmf.bessel_ratio(kappa, dim)

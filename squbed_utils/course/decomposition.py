@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .. import vmf
-from . import Feedback, correct, hint, is_close, missing
+from . import Feedback, correct, entropy_from_pieces, hint, is_close, missing
 
 __all__ = ["check_highest_aleatoric", "check_half_n_aleatoric", "half_n", "vmf_entropy_of"]
 
@@ -32,14 +32,13 @@ def half_n(n: int) -> int:
 def vmf_entropy_of(points) -> np.ndarray:
     """Entropy (nats) of the maximum-likelihood vMF fitted to ``points`` (..., k, d), from its pieces.
 
-    Written out from :mod:`squbed_utils.vmf`'s building blocks (mean resultant length, kappa,
-    ``h = -log C_d(kappa) - kappa A_d(kappa)``), not through ``vmf.sample_entropy``, so a checker
+    Written out from :mod:`squbed_utils.vmf`'s building blocks (mean resultant length, kappa, then
+    :func:`~squbed_utils.course.entropy_from_pieces`), not through ``vmf.sample_entropy``, so a checker
     does not repeat the call a solution makes.
     """
     points = np.asarray(points, dtype=np.float64)
     dim = points.shape[-1]
-    kappa = vmf.estimate_kappa(vmf.mean_resultant_length(points), dim)
-    return -vmf.log_normalizer(kappa, dim) - kappa * vmf.bessel_ratio(kappa, dim)
+    return entropy_from_pieces(vmf.estimate_kappa(vmf.mean_resultant_length(points), dim), dim)
 
 
 def _as_table(uncertainty: pd.DataFrame) -> pd.DataFrame:

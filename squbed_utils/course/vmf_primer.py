@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from .. import vmf
-from . import Feedback, correct, hint, is_close, missing
+from . import Feedback, correct, entropy_from_pieces, hint, is_close, missing
 
 __all__ = ["check_entropy_change_when_kappa_doubles", "check_uniform_kappa_estimate", "entropy_from_pieces",
            "uniform_kappa_estimates"]
@@ -22,16 +22,6 @@ RELATIVE_TOLERANCE = 1e-6
 #: Seeded repeats behind :func:`check_uniform_kappa_estimate`, and the margin added around their range.
 UNIFORM_REPEATS = 1000
 UNIFORM_MARGIN = 0.05
-
-
-def entropy_from_pieces(kappa, dim) -> np.ndarray:
-    """vMF entropy ``h = -log C_d(kappa) - kappa A_d(kappa)`` (nats), assembled from the normaliser and ``A_d``.
-
-    The same quantity as :func:`squbed_utils.vmf.entropy`, computed along the other route, so the
-    checker does not repeat the call the solution makes.
-    """
-    kappa = np.asarray(kappa, dtype=np.float64)
-    return -vmf.log_normalizer(kappa, dim) - kappa * vmf.bessel_ratio(kappa, dim)
 
 
 def check_entropy_change_when_kappa_doubles(answer, kappa: float, dim: int) -> Feedback:
